@@ -1,0 +1,67 @@
+# mesoclinic — `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+WORKERS ?= 3
+PG_PORT ?= 54329
+PG_URL := postgres://postgres@127.0.0.1:$(PG_PORT)/mesoclinic
+
+.PHONY: run serve install install-dev system-deps test test-sqlite test-postgres lint bench pg-start pg-stop clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## run: install, migrate, load the catalogue and the demo, serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_catalogue
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn mesoclinic.wsgi:application --bind 127.0.0.1:$(PORT) \
+	    --workers $(WORKERS) --access-logfile - --graceful-timeout 10
+
+## system-deps: Debian's chromium and postgresql, installed only when missing
+system-deps:
+	scripts/system-deps.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+## test: the whole suite on SQLite, then on a PostgreSQL server started on loopback
+test: install-dev system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== suite on SQLite =="
+	$(BIN)/pytest
+
+test-postgres:
+	@echo "== suite on PostgreSQL =="
+	scripts/pg-test.sh start $(PG_PORT)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest; status=$$?; scripts/pg-test.sh stop $(PG_PORT); exit $$status
+
+pg-start:
+	scripts/pg-test.sh start $(PG_PORT)
+pg-stop:
+	scripts/pg-test.sh stop $(PG_PORT)
+
+## bench: performance figures, written as JSON under bench/results/
+bench: install-dev system-deps
+	$(BIN)/python bench/patient_search.py --patients 100000
+
+clean:
+	rm -rf staticfiles test-artifacts bench/results .pytest_cache

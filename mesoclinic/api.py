@@ -1,0 +1,59 @@
+"""The JSON API, /api/v1/: routers of each app mounted on one NinjaAPI."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+
+from mesoclinic.catalog.api import router as catalogue_router
+from mesoclinic.core.api import TokenAuth, me_router
+from mesoclinic.core.api import router as auth_router
+from mesoclinic.core.errors import MesoclinicError
+from mesoclinic.patients.api import router as patients_router
+from mesoclinic.patients.services import PossibleDuplicate
+
+api = NinjaAPI(
+    title="mesoclinic API",
+    version="1",
+    description="Patients, the mesotherapy catalogue and the audit trail of a clinic. "
+    "Obtain a token at POST /api/v1/auth/token and send it as 'Authorization: Bearer …'.",
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/patients", patients_router)
+api.add_router("/catalogue", catalogue_router)
+
+
+@api.exception_handler(PossibleDuplicate)
+def possible_duplicate(request: HttpRequest, error: PossibleDuplicate) -> HttpResponse:
+    duplicates = [
+        {"id": p.pk, "first_name": p.first_name, "last_name": p.last_name,
+         "date_of_birth": p.date_of_birth.isoformat(), "sex": p.sex, "phone": p.phone,
+         "email": p.email}
+        for p in error.duplicates
+    ]
+    return api.create_response(
+        request,
+        {"detail": error.message, "code": error.code, "field": None, "duplicates": duplicates},
+        status=409,
+    )
+
+
+@api.exception_handler(MesoclinicError)
+def mesoclinic_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": error.message, "code": error.code, "field": error.field},
+        status=error.status,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}.get(
+        error.status_code, "bad-request"
+    )
+    return api.create_response(
+        request, {"detail": str(error), "code": code, "field": None}, status=error.status_code
+    )

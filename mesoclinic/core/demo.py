@@ -1,0 +1,158 @@
+"""The demo clinic: two clinics in two cities, staff of every role, ~30 patients.
+
+The passwords and the owner's TOTP key below are for the demo only (see the README).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mesoclinic.core.context import Actor
+from mesoclinic.core.models import Clinic, Membership, Role, User
+from mesoclinic.core.services import clinic_create, user_create
+from mesoclinic.patients.models import Sex
+from mesoclinic.patients.services import patient_create
+from mesoclinic.patients.specs import PatientIn
+
+DEMO_PASSWORD = "demo-mesoclinic-2026"
+# "mesoclinic-demo-key!" as hex: base32 NVSXG33DNRUW42LDFVSGK3LPFVVWK6JB
+DEMO_OWNER_TOTP_HEX = "6d65736f636c696e69632d64656d6f2d6b657921"
+DEMO_OWNER_EMAIL = "owner@demo.mesoclinic.test"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    email: str
+    full_name: str
+    roles: dict[str, Role]
+    qualified: bool = False
+
+
+CLINICS = [
+    dict(slug="lyon-bellecour", name="Clinique Bellecour", city="Lyon", country="FR",
+         timezone_name="Europe/Paris", address="12 place Bellecour, 69002 Lyon",
+         phone="+33 4 78 00 12 34", latitude=45.7578, longitude=4.8320),
+    dict(slug="manchester-deansgate", name="Deansgate Skin Clinic", city="Manchester",
+         country="GB", timezone_name="Europe/London", address="210 Deansgate, Manchester M3 3NW",
+         phone="+44 161 496 0000", latitude=53.4794, longitude=-2.2453),
+]
+
+STAFF = [
+    DemoStaff(DEMO_OWNER_EMAIL, "Dr Claire Martin",
+              {"lyon-bellecour": Role.OWNER, "manchester-deansgate": Role.OWNER}, qualified=True),
+    DemoStaff("julien.moreau@demo.mesoclinic.test", "Dr Julien Moreau",
+              {"lyon-bellecour": Role.PRACTITIONER}, qualified=True),
+    DemoStaff("sophie.bernard@demo.mesoclinic.test", "Sophie Bernard",
+              {"lyon-bellecour": Role.NURSE}, qualified=True),
+    DemoStaff("lea.petit@demo.mesoclinic.test", "Léa Petit",
+              {"lyon-bellecour": Role.RECEPTION}),
+    DemoStaff("aisha.khan@demo.mesoclinic.test", "Dr Aisha Khan",
+              {"manchester-deansgate": Role.PRACTITIONER}, qualified=True),
+    DemoStaff("tom.hughes@demo.mesoclinic.test", "Tom Hughes",
+              {"manchester-deansgate": Role.NURSE}),
+    DemoStaff("grace.evans@demo.mesoclinic.test", "Grace Evans",
+              {"manchester-deansgate": Role.RECEPTION}),
+]
+
+FRENCH = {
+    "female": ["Camille", "Manon", "Chloé", "Inès", "Julie", "Élodie", "Sarah", "Nathalie",
+               "Isabelle", "Amélie"],
+    "male": ["Lucas", "Thomas", "Hugo", "Nicolas", "Antoine"],
+    "last": ["Dubois", "Lefèvre", "Girard", "Roux", "Fontaine", "Chevalier", "Mercier",
+             "Lambert", "Faure", "Rousseau", "Blanc", "Garnier", "Perrin", "Morel"],
+}
+BRITISH = {
+    "female": ["Olivia", "Emily", "Charlotte", "Sophie", "Hannah", "Jessica", "Lucy",
+               "Rebecca", "Amelia", "Priya"],
+    "male": ["James", "Oliver", "Daniel", "Harry", "Mohammed"],
+    "last": ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Davies", "Evans", "Thomas",
+             "Roberts", "Walker", "Wright", "O'Brien", "Patel", "Clarke"],
+}
+NOTES = [
+    "Interested in a mesolift before a wedding in spring. Sensitive skin.",
+    "Cellulite on thighs, grade 2. Exercises three times a week.",
+    "Androgenetic alopecia, Norwood III. Uses topical minoxidil.",
+    "Acne scars on both cheeks; previous microneedling in 2024.",
+    "Knee osteoarthritis, VAS 6/10 on stairs. Takes ibuprofen occasionally.",
+    "Localized fat on the abdomen after pregnancy (2023).",
+    "",
+]
+
+
+def _phone(rng: random.Random, country: str) -> str:
+    if country == "FR":
+        return "+33 6 " + " ".join(f"{rng.randint(0, 99):02d}" for _ in range(4))
+    return f"+44 7700 {rng.randint(900000, 900999)}"
+
+
+def _email(first: str, last: str, rng: random.Random) -> str:
+    from mesoclinic.patients.search_keys import name_key
+
+    domain = rng.choice(["example.com", "example.org", "example.net"])
+    return f"{name_key(first)}.{name_key(last)}@{domain}"
+
+
+@transaction.atomic
+def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
+    """Create the demo. Returns False, changing nothing, when it already exists."""
+    if Clinic.objects.filter(slug=CLINICS[0]["slug"]).exists():
+        return False
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+    users = {
+        s.email: user_create(email=s.email, full_name=s.full_name, password=DEMO_PASSWORD)
+        for s in STAFF
+    }
+    owner = users[DEMO_OWNER_EMAIL]
+    TOTPDevice.objects.create(user=owner, name="demo authenticator", confirmed=True,
+                              key=DEMO_OWNER_TOTP_HEX)
+    clinics = {c["slug"]: clinic_create(owner=owner, **c) for c in CLINICS}
+    for staff in STAFF:
+        for slug, role in staff.roles.items():
+            membership, _ = Membership.objects.get_or_create(
+                user=users[staff.email], clinic=clinics[slug], defaults={"role": role}
+            )
+            if staff.qualified:
+                membership.qualification_verified = True
+                membership.qualification_certificate = (
+                    f"DIU-MESO-{rng.randint(1000, 9999)}" if slug.startswith("lyon")
+                    else f"CPD-MESO-{rng.randint(1000, 9999)}"
+                )
+                membership.qualification_verified_by = owner
+                membership.qualification_verified_at = timezone.now()
+                membership.save()
+    today = timezone.localdate()
+    for clinic in clinics.values():
+        names = FRENCH if clinic.country == "FR" else BRITISH
+        practitioner = Membership.objects.get(clinic=clinic, role=Role.PRACTITIONER)
+        actor = Actor(user=practitioner.user, membership=practitioner, ip="127.0.0.1")
+        for index in range(patients_per_clinic):
+            sex = Sex.FEMALE if rng.random() < 0.75 else Sex.MALE
+            first = rng.choice(names["female" if sex == Sex.FEMALE else "male"])
+            last = rng.choice(names["last"])
+            born = today - timedelta(days=rng.randint(19 * 365, 68 * 365))
+            patient_create(actor=actor, data=PatientIn(
+                first_name=first,
+                last_name=last,
+                date_of_birth=date(born.year, born.month, min(born.day, 28)),
+                sex=sex,
+                phone=_phone(rng, clinic.country),
+                email=_email(first, last, rng) if index % 5 else "",
+                address=f"{rng.randint(1, 120)} " + rng.choice(
+                    ["rue de la République", "cours Lafayette", "quai Saint-Antoine"]
+                    if clinic.country == "FR" else ["Oxford Road", "King Street", "Portland Street"]
+                ) + f", {clinic.city}",
+                fitzpatrick_type=rng.randint(1, 6),
+                notes=rng.choice(NOTES),
+                allow_duplicate=True,
+            ))
+    return True
+
+
+def demo_owner(email: str = DEMO_OWNER_EMAIL) -> User:
+    return User.objects.get(email=email)

@@ -1,0 +1,20 @@
+"""What each role may do. One place, read by pages and API alike."""
+
+from mesoclinic.core.models import Role
+
+CLINICAL_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER, Role.NURSE})
+ALL_ROLES = frozenset(Role)
+
+
+def sees_medical_details(role: str) -> bool:
+    """Reception sees identity, contact and appointments, never medical details."""
+    return role in CLINICAL_ROLES
+
+
+def manages_clinic(role: str) -> bool:
+    return role == Role.OWNER
+
+
+def may_be_qualified(role: str) -> bool:
+    """Roles that inject, and so hold a mesotherapy qualification."""
+    return role in {Role.OWNER, Role.PRACTITIONER, Role.NURSE}

@@ -1,0 +1,106 @@
+"""Reads for clinics, memberships and the audit trail, and the ``access_*`` loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import Forbidden, NotFound
+from mesoclinic.core.models import ApiToken, AuditEvent, Membership, User
+from mesoclinic.core.roles import manages_clinic
+from mesoclinic.core.services import token_hash
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("clinic", "user")
+        .order_by("clinic__name")
+    )
+
+
+def membership_of(user: User, clinic_id: int) -> Membership | None:
+    return memberships_of(user).filter(clinic_id=clinic_id).first()
+
+
+def clinic_members(*, actor: Actor) -> QuerySet[Membership]:
+    if not manages_clinic(actor.role):
+        raise Forbidden(_("Only the clinic's owners can do this."))
+    return (
+        Membership.objects.filter(clinic_id=actor.clinic_id)
+        .select_related("user", "qualification_verified_by")
+        .order_by("-is_active", "user__full_name")
+    )
+
+
+def access_membership(*, actor: Actor, membership_id: int) -> Membership:
+    """A membership of the actor's clinic, for its owners; another clinic's is not found."""
+    membership = (
+        Membership.objects.select_related("user", "clinic", "qualification_verified_by")
+        .filter(pk=membership_id, clinic_id=actor.clinic_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(_("No such member."))
+    if not manages_clinic(actor.role):
+        raise Forbidden(_("Only the clinic's owners can do this."))
+    return membership
+
+
+def membership_for_token(key: str) -> Membership | None:
+    token = (
+        ApiToken.objects.select_related("membership__user", "membership__clinic")
+        .filter(key_hash=token_hash(key), expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None:
+        return None
+    membership = token.membership
+    if not (membership.is_active and membership.user.is_active):
+        return None
+    return membership
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    user_id: int | None = None
+    patient_id: int | None = None
+    action: str | None = None
+
+
+def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    """The actor's clinic's trail, newest first, filtered by period (in the clinic's time
+    zone), user, patient and action. Owners only."""
+    if not manages_clinic(actor.role):
+        raise Forbidden(_("Only the clinic's owners can read the audit trail."))
+    events = AuditEvent.objects.filter(clinic_id=actor.clinic_id).select_related(
+        "actor", "patient"
+    )
+    tz = actor.clinic.zoneinfo
+    if filters.date_from:
+        events = events.filter(at__gte=datetime.combine(filters.date_from, time.min, tz))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tz)
+        events = events.filter(at__lt=end)
+    if filters.user_id:
+        events = events.filter(actor_id=filters.user_id)
+    if filters.patient_id:
+        events = events.filter(patient_id=filters.patient_id)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    return events.order_by("-at", "-sequence")
+
+
+def audit_actions(*, actor: Actor) -> list[str]:
+    return sorted(
+        AuditEvent.objects.filter(clinic_id=actor.clinic_id)
+        .values_list("action", flat=True)
+        .distinct()
+    )

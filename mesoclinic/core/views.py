@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+import base64
+from base64 import b32encode
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor, client_ip
+from mesoclinic.core.errors import MesoclinicError
+from mesoclinic.core.models import Role
+from mesoclinic.core.roles import may_be_qualified
+from mesoclinic.core.selectors import (
+    AuditFilter,
+    access_membership,
+    audit_actions,
+    audit_events,
+    clinic_members,
+    membership_of,
+    memberships_of,
+)
+from mesoclinic.core.services import membership_add, membership_update, qualification_set
+from mesoclinic.core.web import needs_second_factor, second_factor_redirect, staff_view
+
+
+def _safe_next(request: HttpRequest, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default)
+
+
+def lockout_response(
+    request: HttpRequest, response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    message = _("Too many failed attempts. This account is locked for 15 minutes.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "locked-out"}, status=429)
+    return render(
+        request, "auth/login.html", {"error": message, "email": ""}, status=429
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        if request.user.is_authenticated:
+            return redirect(_safe_next(request))
+        return render(request, "auth/login.html", {"next": request.GET.get("next", "")})
+    email = request.POST.get("email", "").strip().lower()[:254]
+    password = request.POST.get("password", "")[:1024]
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            return lockout_response(request)
+        context = {"error": _("The email or the password is wrong."), "email": email,
+                   "next": request.POST.get("next", "")}
+        return render(request, "auth/login.html", context, status=400)
+    login(request, user)
+    audit_record(actor=None, action="auth.login", user=user, ip=client_ip(request))
+    target = _safe_next(request)
+    if not needs_second_factor(user):
+        return redirect(target)
+    if user_has_device(user, confirmed=True):
+        return redirect(reverse("login_verify") + "?" + urlencode({"next": target}))
+    return redirect("two_factor_setup")
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of the log-in: the code from the authenticator app."""
+    error = None
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip().replace(" ", "")[:10]
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_token(token):
+                otp_login(request, device)
+                return redirect(_safe_next(request))
+        error = _("That code is not valid. Enter the current 6-digit code from your app.")
+    return render(
+        request, "auth/verify.html", {"error": error, "next": request.GET.get("next", "")},
+        status=400 if error else 200,
+    )
+
+
+def _qr_svg_data_uri(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (TOTP)."""
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if confirmed is not None:
+        return render(request, "auth/two_factor.html", {"enabled": True})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    error = None
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip().replace(" ", "")[:10]
+        if device.verify_token(token):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            audit_record(actor=None, action="auth.second_factor_enrolled", user=request.user,
+                         ip=client_ip(request))
+            return redirect("home")
+        error = _("That code is not valid. Check the time on your phone and try again.")
+    context = {
+        "enabled": False,
+        "secret": b32encode(device.bin_key).decode(),
+        "qr": _qr_svg_data_uri(device.config_url),
+        "error": error,
+    }
+    return render(request, "auth/two_factor.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_clinic(request: HttpRequest) -> HttpResponse:
+    if (response := second_factor_redirect(request)) is not None:
+        return response
+    memberships = list(memberships_of(request.user))
+    if request.method == "POST":
+        try:
+            clinic_id = int(request.POST.get("clinic", ""))
+        except ValueError:
+            clinic_id = 0
+        if membership_of(request.user, clinic_id) is not None:
+            request.session["clinic_id"] = clinic_id
+            return redirect(_safe_next(request))
+    return render(
+        request, "core/choose_clinic.html",
+        {"memberships": memberships, "next": request.GET.get("next", "")},
+    )
+
+
+@staff_view()
+def home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return redirect("patient_list")
+
+
+@require_http_methods(["GET", "HEAD"])
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "detail": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+# Clinic members ----------------------------------------------------------------------
+
+
+@staff_view(roles=[Role.OWNER])
+@require_http_methods(["GET", "POST"])
+def member_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    errors: dict[str, str] = {}
+    form = {"email": "", "full_name": "", "role": Role.PRACTITIONER}
+    status = 200
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip() for k in ("email", "full_name", "role")}
+        if not form["email"] or "@" not in form["email"] or len(form["email"]) > 254:
+            errors["email"] = _("Enter a valid email address.")
+        if not form["full_name"] or len(form["full_name"]) > 150:
+            errors["full_name"] = _("Enter the person's name (at most 150 characters).")
+        if form["role"] not in Role.values:
+            errors["role"] = _("Choose one of the roles.")
+        if not errors:
+            try:
+                membership_add(actor=actor, email=form["email"], full_name=form["full_name"],
+                               role=Role(form["role"]), base_url=request.build_absolute_uri("/"))
+                return redirect("member_list")
+            except MesoclinicError as error:
+                errors[error.field or "email"] = error.message
+        status = 400
+    context = {"members": clinic_members(actor=actor), "roles": Role.choices, "form": form,
+               "errors": errors}
+    return render(request, "core/members.html", context, status=status)
+
+
+@staff_view(roles=[Role.OWNER])
+@require_http_methods(["GET", "POST"])
+def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> HttpResponse:
+    member = access_membership(actor=actor, membership_id=membership_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "qualification":
+                qualification_set(
+                    actor=actor, membership=member,
+                    verified=request.POST.get("verified") == "on",
+                    certificate_reference=request.POST.get("certificate_reference", "")[:200],
+                )
+            else:
+                role = request.POST.get("role", "")
+                if role not in Role.values:
+                    raise MesoclinicError(_("Choose one of the roles."), field="role")
+                membership_update(actor=actor, membership=member, role=Role(role),
+                                  is_active=request.POST.get("is_active") == "on")
+            return redirect("member_detail", membership_id=member.pk)
+        except MesoclinicError as error:
+            errors[error.field or "role"] = error.message
+    context = {"member": member, "roles": Role.choices, "errors": errors,
+               "may_be_qualified": may_be_qualified(member.role)}
+    return render(request, "core/member_detail.html", context, status=400 if errors else 200)
+
+
+# Audit trail -------------------------------------------------------------------------
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+@staff_view(roles=[Role.OWNER])
+def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
+    params = request.GET
+    filters = AuditFilter(
+        date_from=_parse_date(params.get("from", "")),
+        date_to=_parse_date(params.get("to", "")),
+        user_id=_parse_int(params.get("user", "")),
+        patient_id=_parse_int(params.get("patient", "")),
+        action=params.get("action") or None,
+    )
+    page = Paginator(audit_events(actor=actor, filters=filters), 50).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "actions": audit_actions(actor=actor),
+        "members": clinic_members(actor=actor),
+        "query": query.urlencode(),
+    }
+    return render(request, "core/audit.html", context)
+
+
+# Error pages -------------------------------------------------------------------------
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found."), "code": "not-found"}, status=404)
+    return render(request, "errors/404.html", {"message": _("This page does not exist.")},
+                  status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Forbidden."), "code": "forbidden"}, status=403)
+    return render(request, "errors/403.html", {"message": _("You cannot open this page.")},
+                  status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,116 @@
+"""Helpers shared by the HTML views: the staff-view guard and form validation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+from pydantic import BaseModel, ValidationError
+
+from mesoclinic.core.context import Actor, actor_from_request
+from mesoclinic.core.errors import Forbidden, MesoclinicError, NotFound
+from mesoclinic.core.models import Membership, Role, User
+
+View = Callable[..., HttpResponse]
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+def needs_second_factor(user: User) -> bool:
+    if user_has_device(user, confirmed=True):
+        return True
+    return settings.MESOCLINIC_OWNERS_REQUIRE_OTP and Membership.objects.filter(
+        user=user, role=Role.OWNER, is_active=True
+    ).exists()
+
+
+def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
+    """Where an unverified user who needs a second factor must go first, if anywhere."""
+    if request.user.is_verified() or not needs_second_factor(request.user):
+        return None
+    if user_has_device(request.user, confirmed=True):
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(reverse("login_verify") + "?" + query)
+    return redirect("two_factor_setup")
+
+
+def render_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
+    template = "errors/404.html" if isinstance(error, NotFound) else "errors/403.html"
+    return render(request, template, {"message": error.message}, status=error.status)
+
+
+def staff_view(roles: Iterable[Role] | None = None) -> Callable[[View], View]:
+    """Guard a page: logged in, second factor if needed, a clinic chosen, an allowed role.
+    The view receives the ``Actor`` after the request."""
+    allowed = frozenset(roles) if roles is not None else None
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect(
+                    reverse("login") + "?" + urlencode({"next": request.get_full_path()})
+                )
+            if (response := second_factor_redirect(request)) is not None:
+                return response
+            if getattr(request, "membership", None) is None:
+                return redirect(
+                    reverse("choose_clinic") + "?" + urlencode({"next": request.get_full_path()})
+                )
+            actor = actor_from_request(request)
+            if allowed is not None and actor.role not in allowed:
+                denied = Forbidden(_("Your role does not give access to this page."))
+                return render_error(request, denied)
+            try:
+                return view(request, actor, *args, **kwargs)
+            except (NotFound, Forbidden) as error:
+                return render_error(request, error)
+
+        return wrapper
+
+    return decorate
+
+
+_FRIENDLY = {
+    "missing": _("This field is required."),
+    "date_from_datetime_parsing": _("Enter a valid date (YYYY-MM-DD)."),
+    "date_parsing": _("Enter a valid date (YYYY-MM-DD)."),
+    "date_type": _("Enter a valid date (YYYY-MM-DD)."),
+    "int_parsing": _("Enter a whole number."),
+    "enum": _("Choose one of the options."),
+}
+
+
+def validation_messages(error: ValidationError) -> dict[str, list[str]]:
+    """pydantic errors as {field: [message]} for a form."""
+    messages: dict[str, list[str]] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "__all__"
+        kind = item["type"]
+        if kind == "string_too_short" and item.get("ctx", {}).get("min_length") == 1:
+            text = str(_FRIENDLY["missing"])
+        elif kind in _FRIENDLY:
+            text = str(_FRIENDLY[kind])
+        else:
+            text = item["msg"].removeprefix("Value error, ")
+        messages.setdefault(field, []).append(text)
+    return messages
+
+
+def parse_form(
+    spec: type[SpecT], data: dict[str, Any]
+) -> tuple[SpecT | None, dict[str, list[str]]]:
+    try:
+        return spec.model_validate(data), {}
+    except ValidationError as error:
+        return None, validation_messages(error)
+
+
+__all__ = ["Actor", "parse_form", "staff_view", "validation_messages"]

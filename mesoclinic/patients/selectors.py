@@ -1,0 +1,97 @@
+"""Reads for patients. ``access_patient`` is the only way a page or the API loads one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.patients import search_keys
+from mesoclinic.patients.models import Patient, PatientRevision
+
+SEARCH_LIMIT = 50
+
+
+def access_patient(
+    *, actor: Actor, patient_id: int, audit_action: str | None = "patient.view"
+) -> Patient:
+    """Load a patient of the actor's clinic and record the access.
+
+    A patient of another clinic is answered exactly like a missing one, so that its
+    existence is not revealed. Pass ``audit_action=None`` only when the caller writes its
+    own audit event for the same access (an update, say).
+    """
+    patient = (
+        Patient.objects.select_related("created_by")
+        .filter(pk=patient_id, clinic_id=actor.clinic_id)
+        .first()
+    )
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    if audit_action:
+        audit_record(
+            actor=actor,
+            action=audit_action,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+        )
+    return patient
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    upper = search_keys.prefix_upper_bound(prefix)
+    condition = Q(**{f"{field}__gte": prefix})
+    if upper is not None:
+        condition &= Q(**{f"{field}__lt": upper})
+    return condition
+
+
+def patient_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Patients of the actor's clinic matching every term typed: name prefixes (first or
+    last name), a date of birth, the end of a phone number, an email. An empty query
+    lists the most recently changed records."""
+    terms = search_keys.parse_query(query)
+    patients: QuerySet[Patient] = Patient.objects.filter(clinic_id=actor.clinic_id)
+    if terms.empty:
+        patients = patients.order_by("-updated_at", "-id")
+    else:
+        for name in terms.names:
+            patients = patients.filter(_prefix("last_key", name) | _prefix("first_key", name))
+        for born in terms.dates:
+            patients = patients.filter(date_of_birth=born)
+        for phone in terms.phones:
+            patients = patients.filter(_prefix("phone_key", phone))
+        for email in terms.emails:
+            patients = patients.filter(email_key=email)
+        patients = patients.order_by("last_key", "first_key", "id")
+    found = list(patients[:limit])
+    audit_record(
+        actor=actor,
+        action="patient.search",
+        object_type="patient",
+        detail={"query": query[:200], "results": len(found),
+                "patient_ids": [p.pk for p in found]},
+    )
+    return found
+
+
+def patient_possible_duplicates(
+    *, actor: Actor, first_name: str, last_name: str, date_of_birth: date
+) -> list[Patient]:
+    return list(
+        Patient.objects.filter(
+            clinic_id=actor.clinic_id,
+            first_key=search_keys.name_key(first_name),
+            last_key=search_keys.name_key(last_name),
+            date_of_birth=date_of_birth,
+        ).order_by("id")
+    )
+
+
+def patient_revisions(*, patient: Patient) -> QuerySet[PatientRevision]:
+    return patient.revisions.select_related("replaced_by").order_by("-version")

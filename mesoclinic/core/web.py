@@ -92,7 +92,7 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
     """pydantic errors as {field: [message]} for a form."""
     messages: dict[str, list[str]] = {}
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "__all__"
+        field = str(item["loc"][0]) if item["loc"] else "form"
         kind = item["type"]
         if kind == "string_too_short" and item.get("ctx", {}).get("min_length") == 1:
             text = str(_FRIENDLY["missing"])

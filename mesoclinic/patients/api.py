@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from mesoclinic.core.api import ErrorOut, api_actor
@@ -80,10 +80,10 @@ def search_patients(request: HttpRequest, params: Query[SearchParams]) -> list[P
     response={201: PatientOut, 403: ErrorOut, 409: DuplicateOut},
     summary="Register a patient",
 )
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, PatientOut]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     actor = api_actor(request)
     patient = patient_create(actor=actor, data=payload)
-    return 201, _out(patient, actor.role)
+    return Status(201, _out(patient, actor.role))
 
 
 @router.get("/{int:patient_id}", response={200: PatientOut, 404: ErrorOut},

@@ -88,13 +88,17 @@ def parse_query(query: str) -> SearchTerms:
     dates: list[date] = []
     phones: list[str] = []
     emails: list[str] = []
-    # A phone number is often typed with spaces: join runs of digit groups first.
-    text = re.sub(r"(?<=\d)[\s-]+(?=\d)", "", query.strip())
+    rest: list[str] = []
+    for token in query.split():
+        if (parsed := parse_date(token)) is not None:
+            dates.append(parsed)
+        else:
+            rest.append(token)
+    # A phone number is often typed in groups ("06 12 34 56 78"): join digit groups.
+    text = re.sub(r"(?<=\d)\s+(?=\d)", "", " ".join(rest))
     for token in text.split():
         if "@" in token:
             emails.append(token.lower())
-        elif (parsed := parse_date(token)) is not None:
-            dates.append(parsed)
         elif sum(c.isdigit() for c in token) >= 6:
             if key := phone_query_key(token):
                 phones.append(key)

@@ -70,9 +70,9 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             return redirect("patient_detail", patient_id=patient.pk)
         except PossibleDuplicate as error:
             duplicates = error.duplicates
-            errors = {"__all__": [error.message]}
+            errors = {"form": [error.message]}
         except MesoclinicError as error:
-            errors = {error.field or "__all__": [error.message]}
+            errors = {error.field or "form": [error.message]}
     context = _form_context(actor, values=data, errors=errors, duplicates=duplicates)
     return render(request, "patients/form.html", context, status=400)
 
@@ -94,6 +94,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     if request.method == "GET":
         patient = access_patient(actor=actor, patient_id=patient_id)
         values = {name: getattr(patient, name) for name in (*IDENTITY_FIELDS, *MEDICAL_FIELDS)}
+        values["date_of_birth"] = patient.date_of_birth.isoformat()
         return render(request, "patients/form.html",
                       _form_context(actor, patient=patient, values=values, errors={}))
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
@@ -108,6 +109,6 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
             patient_update(actor=actor, patient=patient, changes=spec)
             return redirect("patient_detail", patient_id=patient.pk)
         except MesoclinicError as error:
-            errors = {error.field or "__all__": [error.message]}
+            errors = {error.field or "form": [error.message]}
     context = _form_context(actor, patient=patient, values=data, errors=errors)
     return render(request, "patients/form.html", context, status=400)

@@ -1,0 +1,87 @@
+"""Personas for every test: the clinic's staff of each role, and an outsider who works at
+another clinic. Pages and endpoints are tested for all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mesoclinic.catalog.services import catalogue_load
+from mesoclinic.core.models import Clinic, Membership, Role
+from mesoclinic.core.services import api_token_issue
+from tests.factories import make_clinic, make_member, owner_membership
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    with django_db_blocker.unblock():
+        catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # noqa: ANN001
+    # Argon2 at production cost takes ~100 ms a hash; tests that check hashing itself
+    # restore it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Personas:
+    clinic: Clinic
+    owner: Membership
+    practitioner: Membership
+    nurse: Membership
+    reception: Membership
+    other_clinic: Clinic
+    outsider: Membership  # a practitioner of the other clinic
+
+    def of(self, role: str) -> Membership:
+        return getattr(self, role)
+
+
+@pytest.fixture
+def personas(db) -> Personas:  # noqa: ANN001
+    clinic = make_clinic(name="Clinique Bellecour", city="Lyon")
+    other = make_clinic(name="Deansgate Skin Clinic", city="Manchester",
+                        timezone_name="Europe/London")
+    return Personas(
+        clinic=clinic,
+        owner=owner_membership(clinic),
+        practitioner=make_member(clinic=clinic, role=Role.PRACTITIONER, qualified=True),
+        nurse=make_member(clinic=clinic, role=Role.NURSE),
+        reception=make_member(clinic=clinic, role=Role.RECEPTION),
+        other_clinic=other,
+        outsider=make_member(clinic=other, role=Role.PRACTITIONER, qualified=True),
+    )
+
+
+def login_as(client: Client, membership: Membership) -> Client:
+    """Log in as this membership's user, working in its clinic, second factor done."""
+    user = membership.user
+    client.force_login(user)
+    session = client.session
+    session["clinic_id"] = membership.clinic_id
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_as(client: Client) -> Callable[[Membership], Client]:
+    return lambda membership: login_as(client, membership)
+
+
+@pytest.fixture
+def api_headers() -> Callable[[Membership], dict[str, str]]:
+    def headers(membership: Membership) -> dict[str, str]:
+        key, _token = api_token_issue(membership=membership)
+        return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    return headers

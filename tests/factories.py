@@ -1,0 +1,74 @@
+"""Factories that build consistent objects through the services, as the app itself would."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mesoclinic.core.context import Actor
+from mesoclinic.core.models import Clinic, Membership, Role, User
+from mesoclinic.core.services import clinic_create, user_create
+from mesoclinic.patients.models import Patient
+from mesoclinic.patients.services import patient_create
+from mesoclinic.patients.specs import PatientIn
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_user(*, full_name: str = "", email: str = "") -> User:
+    n = next(_counter)
+    return user_create(
+        email=email or f"user{n}@example.test",
+        full_name=full_name or f"Test User {n}",
+        password=PASSWORD,
+    )
+
+
+def make_clinic(*, owner: User | None = None, name: str = "", city: str = "Lyon",
+                timezone_name: str = "Europe/Paris") -> Clinic:
+    n = next(_counter)
+    owner = owner or make_user(full_name=f"Owner {n}")
+    TOTPDevice.objects.get_or_create(user=owner, confirmed=True, defaults={"name": "test"})
+    return clinic_create(
+        name=name or f"Clinic {n}", slug=f"clinic-{n}", city=city,
+        timezone_name=timezone_name, owner=owner,
+    )
+
+
+def make_member(*, clinic: Clinic, role: Role, user: User | None = None,
+                qualified: bool = False) -> Membership:
+    user = user or make_user(full_name=f"{role.label} {next(_counter)}")
+    membership = Membership.objects.create(user=user, clinic=clinic, role=role,
+                                           qualification_verified=qualified)
+    if role == Role.OWNER:
+        TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+    return membership
+
+
+def owner_membership(clinic: Clinic) -> Membership:
+    return Membership.objects.select_related("user", "clinic").filter(
+        clinic=clinic, role=Role.OWNER).first()
+
+
+def actor_for(membership: Membership) -> Actor:
+    return Actor(user=membership.user, membership=membership, ip="127.0.0.1")
+
+
+def make_patient(*, clinic: Clinic, **fields: Any) -> Patient:
+    values: dict[str, Any] = {
+        "first_name": "Camille",
+        "last_name": f"Durand{next(_counter)}",
+        "date_of_birth": date(1985, 2, 14),
+        "sex": "female",
+        "phone": "+33 6 12 34 56 78",
+        "email": "",
+        "fitzpatrick_type": 3,
+        "notes": "Sensitive skin.",
+        "allow_duplicate": True,
+    }
+    values.update(fields)
+    return patient_create(actor=actor_for(owner_membership(clinic)), data=PatientIn(**values))

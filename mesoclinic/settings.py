@@ -155,6 +155,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "mesoclinic.core.views.lockout_response"
+AXES_USERNAME_CALLABLE = "mesoclinic.core.views.axes_username"
 
 # Owners must use a second factor. The demo owner has one too; see the README.
 MESOCLINIC_OWNERS_REQUIRE_OTP = env_bool("MESOCLINIC_OWNERS_REQUIRE_OTP", True)

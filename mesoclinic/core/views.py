@@ -47,6 +47,17 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
     return reverse(default)
 
 
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The email being tried, for django-axes: from the credentials given to authenticate,
+    else from the log-in form (whose field is "email", not "username")."""
+    # Django's signal names the field "username"; django-axes names it after USERNAME_FIELD.
+    given = (credentials or {}).get("username") or (credentials or {}).get("email")
+    if given:
+        return str(given).strip().lower()
+    email = request.POST.get("email", "").strip().lower()
+    return email or None
+
+
 def lockout_response(
     request: HttpRequest, response: Any = None, credentials: Any = None
 ) -> HttpResponse:
@@ -184,24 +195,24 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @staff_view(roles=[Role.OWNER])
 @require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     form = {"email": "", "full_name": "", "role": Role.PRACTITIONER}
     status = 200
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in ("email", "full_name", "role")}
         if not form["email"] or "@" not in form["email"] or len(form["email"]) > 254:
-            errors["email"] = _("Enter a valid email address.")
+            errors["email"] = [_("Enter a valid email address.")]
         if not form["full_name"] or len(form["full_name"]) > 150:
-            errors["full_name"] = _("Enter the person's name (at most 150 characters).")
+            errors["full_name"] = [_("Enter the person's name (at most 150 characters).")]
         if form["role"] not in Role.values:
-            errors["role"] = _("Choose one of the roles.")
+            errors["role"] = [_("Choose one of the roles.")]
         if not errors:
             try:
                 membership_add(actor=actor, email=form["email"], full_name=form["full_name"],
                                role=Role(form["role"]), base_url=request.build_absolute_uri("/"))
                 return redirect("member_list")
             except MesoclinicError as error:
-                errors[error.field or "email"] = error.message
+                errors[error.field or "email"] = [error.message]
         status = 400
     context = {"members": clinic_members(actor=actor), "roles": Role.choices, "form": form,
                "errors": errors}
@@ -212,7 +223,7 @@ def member_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> HttpResponse:
     member = access_membership(actor=actor, membership_id=membership_id)
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
             if request.POST.get("form") == "qualification":
@@ -229,7 +240,7 @@ def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> Htt
                                   is_active=request.POST.get("is_active") == "on")
             return redirect("member_detail", membership_id=member.pk)
         except MesoclinicError as error:
-            errors[error.field or "role"] = error.message
+            errors[error.field or "role"] = [error.message]
     context = {"member": member, "roles": Role.choices, "errors": errors,
                "may_be_qualified": may_be_qualified(member.role)}
     return render(request, "core/member_detail.html", context, status=400 if errors else 200)

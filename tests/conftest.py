@@ -18,13 +18,22 @@ from tests.factories import make_clinic, make_member, owner_membership
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         catalogue_load()
 
 
+@pytest.fixture
+def catalogue(db) -> None:
+    """The catalogue, reloaded if a transactional (browser) test flushed the database."""
+    from mesoclinic.catalog.models import CatalogueRelease
+
+    if not CatalogueRelease.objects.exists():
+        catalogue_load()
+
+
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:  # noqa: ANN001
+def fast_password_hashing(settings) -> None:
     # Argon2 at production cost takes ~100 ms a hash; tests that check hashing itself
     # restore it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -45,7 +54,7 @@ class Personas:
 
 
 @pytest.fixture
-def personas(db) -> Personas:  # noqa: ANN001
+def personas(db) -> Personas:
     clinic = make_clinic(name="Clinique Bellecour", city="Lyon")
     other = make_clinic(name="Deansgate Skin Clinic", city="Manchester",
                         timezone_name="Europe/London")

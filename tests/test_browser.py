@@ -1,0 +1,146 @@
+"""In Debian's Chromium, as a person would: log in, register, search, open, audit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import PASSWORD, make_patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+# Chromium's own background traffic is switched off: tests never reach the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_an_owner_registers_searches_opens_a_patient_and_sees_the_audit_event(
+        page, personas, catalogue):
+    owner = personas.owner.user
+    log_in(page, owner.email)
+    page.wait_for_url("**/login/verify/**")
+    shot(page, "01-second-factor")
+    device = TOTPDevice.objects.get(user=owner, confirmed=True)
+    page.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Verify").click()
+
+    page.wait_for_url("**/patients/**")
+    page.get_by_role("link", name="Register a patient").first.click()
+    page.get_by_label("First name").fill("Élodie")
+    page.get_by_label("Last name").fill("Mercier")
+    page.get_by_label("Date of birth").fill("1988-04-09")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Phone").fill("+33 6 41 52 63 74")
+    page.get_by_label("Email").fill("elodie.mercier@example.com")
+    page.get_by_label("Fitzpatrick skin type").select_option("2")
+    page.get_by_label("Clinical notes").fill("Wants a mesolift; rosacea on the cheeks.")
+    shot(page, "02-register-patient")
+    page.get_by_role("button", name="Register").click()
+    page.get_by_role("heading", name="Élodie MERCIER").wait_for()
+    shot(page, "03-patient-record")
+
+    make_patient(clinic=personas.clinic, first_name="Marc", last_name="Merlin")
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_label("Search by name, date of birth, phone or email").fill("merc")
+    results = page.locator("#results")
+    results.get_by_text("1 patient found").wait_for()
+    assert "MERLIN" not in results.inner_text()
+    shot(page, "04-patient-search")
+    results.get_by_role("link", name="MERCIER, Élodie").click()
+    page.get_by_text("rosacea on the cheeks").wait_for()
+
+    page.get_by_role("link", name="Audit trail").click()
+    page.get_by_label("Action").select_option("patient.view")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("table.audit tbody tr").first
+    assert "patient.view" in row.inner_text()
+    assert "Élodie Mercier" in row.inner_text()
+    assert owner.full_name in row.inner_text()
+    shot(page, "05-audit-trail")
+
+    page.get_by_role("link", name="Team").click()
+    page.get_by_role("heading", name="Team of Clinique Bellecour").wait_for()
+    shot(page, "06-team")
+    page.get_by_role("link", name="Catalogue").click()
+    page.get_by_role("link", name="Indications").click()
+    page.get_by_role("row", name="Cellulite").wait_for()
+    shot(page, "07-catalogue-indications")
+
+
+def test_reception_sees_contact_details_but_no_medical_section(page, personas):
+    patient = make_patient(clinic=personas.clinic, first_name="Hugo", last_name="Lambert",
+                           notes="Anticoagulated: warfarin.")
+    log_in(page, personas.reception.user.email)
+    page.wait_for_url("**/patients/**")
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("heading", name="Contact").wait_for()
+    assert page.get_by_role("heading", name="Medical").count() == 0
+    assert "warfarin" not in page.content()
+    assert page.get_by_role("link", name="Audit trail").count() == 0
+    shot(page, "08-reception-patient-record")
+
+
+def test_a_tablet_sized_screen_keeps_the_search_usable(page, personas):
+    make_patient(clinic=personas.clinic, first_name="Lucy", last_name="Walker")
+    page.set_viewport_size({"width": 820, "height": 1180})
+    log_in(page, personas.nurse.user.email)
+    page.wait_for_url("**/patients/**")
+    page.get_by_label("Search by name, date of birth, phone or email").fill("walk")
+    page.locator("#results").get_by_role("link", name="WALKER, Lucy").wait_for()
+    shot(page, "09-tablet-search")
+
+
+def test_the_keyboard_reaches_the_content_through_the_skip_link(page, personas):
+    log_in(page, personas.nurse.user.email)
+    page.wait_for_url("**/patients/**")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Skip to content"

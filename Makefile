@@ -62,6 +62,9 @@ pg-stop:
 ## bench: performance figures, written as JSON under bench/results/
 bench: install-dev system-deps
 	$(BIN)/python bench/patient_search.py --patients 100000
+	scripts/pg-test.sh start $(PG_PORT)
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/patient_search.py --patients 100000; \
+	    status=$$?; scripts/pg-test.sh stop $(PG_PORT); exit $$status
 
 clean:
 	rm -rf staticfiles test-artifacts bench/results .pytest_cache

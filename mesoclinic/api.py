@@ -14,7 +14,8 @@ from mesoclinic.patients.services import PossibleDuplicate
 api = NinjaAPI(
     title="mesoclinic API",
     version="1",
-    description="Patients, the mesotherapy catalogue and the audit trail of a clinic. "
+    description="Patients and the mesotherapy catalogue of a clinic. Every read and write of "
+    "a patient's data is audited. "
     "Obtain a token at POST /api/v1/auth/token and send it as 'Authorization: Bearer …'.",
     auth=TokenAuth(),
     urls_namespace="api-v1",

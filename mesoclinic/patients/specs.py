@@ -9,6 +9,7 @@ from typing import Annotated
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mesoclinic.patients.models import Sex
@@ -23,21 +24,21 @@ def _email(value: str) -> str:
         try:
             validate_email(value)
         except DjangoValidationError as error:
-            raise ValueError("Enter a valid email address.") from error
+            raise ValueError(_("Enter a valid email address.")) from error
     return value.lower()
 
 
 def _phone(value: str) -> str:
     if value and not _PHONE.match(value):
-        raise ValueError("Enter a phone number: digits, spaces and + ( ) - only.")
+        raise ValueError(_("Enter a phone number: digits, spaces and + ( ) - only."))
     return value
 
 
 def _birth_date(value: date) -> date:
     if value > timezone.localdate():
-        raise ValueError("The date of birth cannot be in the future.")
+        raise ValueError(_("The date of birth cannot be in the future."))
     if value.year < 1900:
-        raise ValueError("The date of birth must be after 1900.")
+        raise ValueError(_("The date of birth must be after 1900."))
     return value
 
 

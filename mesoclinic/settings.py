@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "mesoclinic.core",
     "mesoclinic.catalog",
     "mesoclinic.patients",
+    "mesoclinic.inventory",
+    "mesoclinic.consultation",
+    "mesoclinic.safety",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +200,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+
+# Clinical photographs live outside the web root and are served only through access checks.
+PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", VAR_DIR / "photos"))
+PHOTO_MAX_BYTES = 15 * 1024 * 1024
+PHOTO_MAX_PIXELS = 50_000_000
+INTAKE_LINK_MAX_AGE = timedelta(days=7)
 
 # Email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -1,0 +1,125 @@
+"""Reads of the consultation, for a patient already loaded through ``access_patient``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from mesoclinic.consultation.models import (
+    AllergyTest,
+    Condition,
+    Consent,
+    IntakeSubmission,
+    MedicationClass,
+    Photo,
+)
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class IntakeChange:
+    field: str
+    before: str
+    after: str
+
+
+def _medication_line(m: dict[str, Any]) -> str:
+    label = MedicationClass(m["drug_class"]).label
+    dose = m.get("last_dose") or _("no date")
+    return f"{m['name']} ({label}, {_('last dose')} {dose})"
+
+
+def intake_changes(previous: IntakeSubmission | None,
+                   current: IntakeSubmission) -> list[IntakeChange]:
+    """What the patient answered differently from the version before."""
+    if previous is None:
+        return []
+    changes: list[IntakeChange] = []
+    before, after = set(previous.conditions), set(current.conditions)
+    for code in sorted(after - before):
+        changes.append(IntakeChange(str(Condition(code).label), _("no"), _("yes")))
+    for code in sorted(before - after):
+        changes.append(IntakeChange(str(Condition(code).label), _("yes"), _("no")))
+    meds_before = {_medication_line(m) for m in previous.medications}
+    meds_after = {_medication_line(m) for m in current.medications}
+    for line in sorted(meds_after - meds_before):
+        changes.append(IntakeChange(_("Medication"), "", line))
+    for line in sorted(meds_before - meds_after):
+        changes.append(IntakeChange(_("Medication"), line, ""))
+    for name, label in (("allergies", _("Allergies")),
+                        ("condition_details", _("Details"))):
+        if getattr(previous, name) != getattr(current, name):
+            changes.append(IntakeChange(label, getattr(previous, name),
+                                        getattr(current, name)))
+    return changes
+
+
+@dataclass(frozen=True)
+class IntakeVersion:
+    intake: IntakeSubmission
+    changes: list[IntakeChange]
+
+
+def patient_intakes(*, patient: Patient) -> list[IntakeVersion]:
+    intakes = list(IntakeSubmission.objects.filter(patient=patient)
+                   .select_related("submitted_by", "reviewed_by").order_by("version"))
+    versions = [IntakeVersion(intake, intake_changes(intakes[i - 1] if i else None, intake))
+                for i, intake in enumerate(intakes)]
+    return list(reversed(versions))
+
+
+def access_intake(*, actor: Actor, patient: Patient, intake_id: int) -> IntakeSubmission:
+    intake = IntakeSubmission.objects.filter(pk=intake_id, patient=patient,
+                                             clinic_id=actor.clinic_id).first()
+    if intake is None:
+        raise NotFound(_("No such questionnaire."))
+    return intake
+
+
+def patient_consents(*, patient: Patient) -> list[Consent]:
+    return list(Consent.objects.filter(patient=patient)
+                .select_related("text", "recorded_by", "withdrawn_by").order_by("-signed_at"))
+
+
+def access_consent(*, actor: Actor, patient: Patient, consent_id: int) -> Consent:
+    consent = Consent.objects.select_related("text", "patient", "clinic").filter(
+        pk=consent_id, patient=patient, clinic_id=actor.clinic_id).first()
+    if consent is None:
+        raise NotFound(_("No such consent."))
+    return consent
+
+
+def patient_photos(*, patient: Patient) -> list[Photo]:
+    return list(Photo.objects.filter(patient=patient).select_related("body_area"))
+
+
+def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
+    """A photo of a patient of the actor's clinic. Opening the full picture is audited; the
+    thumbnails are part of the record page, whose opening is audited already."""
+    photo = Photo.objects.select_related("patient").filter(
+        pk=photo_id, clinic_id=actor.clinic_id).first()
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    if original:
+        audit_record(actor=actor, action="photo.view", object_type="photo",
+                     object_id=photo.pk, patient_id=photo.patient_id)
+    return photo
+
+
+def patient_allergy_tests(*, patient: Patient) -> list[AllergyTest]:
+    return list(AllergyTest.objects.filter(patient=patient)
+                .select_related("given_by", "read_by")
+                .prefetch_related("injections__product", "injections__lot"))
+
+
+def access_allergy_test(*, actor: Actor, patient: Patient, test_id: int) -> AllergyTest:
+    test = AllergyTest.objects.filter(pk=test_id, patient=patient,
+                                      clinic_id=actor.clinic_id).first()
+    if test is None:
+        raise NotFound(_("No such allergy test."))
+    return test

@@ -1,0 +1,360 @@
+"""Writes of the consultation: intake, consents, photos, allergy tests. Each is audited."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from mesoclinic.catalog.models import BodyArea
+from mesoclinic.consultation.images import clean_image
+from mesoclinic.consultation.models import (
+    AllergyResult,
+    AllergyTest,
+    AllergyTestInjection,
+    Consent,
+    ConsentKind,
+    ConsentText,
+    IntakeChannel,
+    IntakeSubmission,
+    Photo,
+    PhotoView,
+    SignatureMethod,
+)
+from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound
+from mesoclinic.core.models import Clinic
+from mesoclinic.core.roles import sees_medical_details
+from mesoclinic.inventory.models import Lot
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety.rules import ALLERGY_READ_DELAY
+
+INTAKE_SALT = "mesoclinic.intake"
+SIGNATURE_MAX_BYTES = 300_000
+
+
+def require_clinician(actor: Actor) -> None:
+    if not sees_medical_details(actor.role):
+        raise Forbidden(_("Only clinical staff can do this."))
+
+
+def photo_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.PHOTO_ROOT)
+
+
+# Intake --------------------------------------------------------------------------------
+
+
+def intake_link_make(*, actor: Actor, patient: Patient) -> str:
+    """A signed token for one patient's questionnaire; it expires (INTAKE_LINK_MAX_AGE)."""
+    token = signing.dumps({"p": patient.pk, "c": patient.clinic_id}, salt=INTAKE_SALT,
+                          compress=True)
+    audit_record(actor=actor, action="intake.link", object_type="patient",
+                 object_id=patient.pk, patient_id=patient.pk)
+    return token
+
+
+def intake_patient_from_token(token: str) -> Patient:
+    try:
+        payload = signing.loads(token, salt=INTAKE_SALT,
+                                max_age=settings.INTAKE_LINK_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise NotFound(_("This link has expired. Ask the clinic for a new one.")) from error
+    except signing.BadSignature as error:
+        raise NotFound(_("This link is not valid.")) from error
+    patient = Patient.objects.select_related("clinic").filter(
+        pk=payload.get("p"), clinic_id=payload.get("c")).first()
+    if patient is None:
+        raise NotFound(_("This link is not valid."))
+    return patient
+
+
+@transaction.atomic
+def intake_submit(*, patient: Patient, data: IntakeIn, channel: IntakeChannel,
+                  actor: Actor | None = None, ip: str | None = None) -> IntakeSubmission:
+    """Record a new version of the questionnaire (the previous ones are kept)."""
+    if actor is not None and actor.clinic_id != patient.clinic_id:
+        raise NotFound(_("No such patient."))
+    # Locked so that two submissions at once get consecutive versions.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    latest = IntakeSubmission.objects.filter(patient=patient).aggregate(v=Max("version"))["v"]
+    intake = IntakeSubmission.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        version=(latest or 0) + 1,
+        submitted_at=clock.now(),
+        channel=channel,
+        submitted_by=actor.user if actor else None,
+        conditions=sorted(str(c) for c in data.conditions),
+        condition_details=data.condition_details,
+        medications=[
+            {"name": m.name, "drug_class": str(m.drug_class),
+             "last_dose": m.last_dose.isoformat() if m.last_dose else None}
+            for m in data.medications
+        ],
+        allergies=data.allergies,
+    )
+    audit_record(actor=actor, clinic=patient.clinic, ip=ip, action="intake.submit",
+                 object_type="intake", object_id=intake.pk, patient_id=patient.pk,
+                 detail={"version": intake.version, "channel": channel})
+    return intake
+
+
+@transaction.atomic
+def intake_review(*, actor: Actor, intake: IntakeSubmission) -> IntakeSubmission:
+    require_clinician(actor)
+    intake.reviewed_by = actor.user
+    intake.reviewed_at = clock.now()
+    intake.save(update_fields=["reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, action="intake.review", object_type="intake",
+                 object_id=intake.pk, patient_id=intake.patient_id,
+                 detail={"version": intake.version})
+    return intake
+
+
+# Consent -------------------------------------------------------------------------------
+
+DEFAULT_CONSENTS = {
+    ConsentKind.TREATMENT: (
+        "Consent to mesotherapy treatment",
+        "I agree to receive mesotherapy: a course of intradermal micro-injections of the "
+        "products my practitioner has explained to me. I have been told that results vary, "
+        "that the evidence for some uses is limited, and that several sessions are needed.\n\n"
+        "I understand the expected effects: a burning sensation for 15 to 20 minutes, "
+        "swelling and soreness for one to five days, itching for a day or two, redness or "
+        "discolouration for a few days, and bruising. I understand the rarer risks: "
+        "infection, allergic reaction, nerve damage and scarring.\n\n"
+        "I will avoid aspirin and other anti-inflammatory medicines for 7 days before each "
+        "session, follow the aftercare advice, and report any reaction that lasts longer "
+        "than expected. I may withdraw this consent at any time.",
+    ),
+    ConsentKind.PHOTOS: (
+        "Consent to clinical photographs",
+        "I agree that the clinic takes photographs of the treated areas before and during "
+        "my treatment, to follow its progress. They are kept in my record, seen only by the "
+        "staff treating me, and never published. I may withdraw this consent at any time.",
+    ),
+    ConsentKind.REGISTRY: (
+        "Consent to anonymised registry use",
+        "I agree that my treatment data, with my name and contact details removed, are used "
+        "to study which treatments work and how often side effects occur. I may withdraw "
+        "this consent at any time; later studies will then leave my data out.",
+    ),
+}
+
+
+def consent_texts_current(*, clinic: Clinic) -> dict[str, ConsentText]:
+    """The current version of each consent text, creating the defaults on first use."""
+    texts: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(clinic=clinic).order_by("kind", "-version"):
+        texts.setdefault(text.kind, text)
+    for kind, (title, body) in DEFAULT_CONSENTS.items():
+        if kind not in texts:
+            texts[kind], _created = ConsentText.objects.get_or_create(
+                clinic=clinic, kind=kind, version=1, defaults={"title": title, "body": body})
+    return texts
+
+
+@transaction.atomic
+def consent_text_publish(*, actor: Actor, kind: ConsentKind, title: str,
+                         body: str) -> ConsentText:
+    """A new wording: patients must sign again for the treatment consent to be current."""
+    if actor.role != "owner":
+        raise Forbidden(_("Only the clinic's owners change consent texts."))
+    title, body = title.strip(), body.strip()
+    if not title or len(title) > 200:
+        raise InvalidInput(_("Give a title (at most 200 characters)."), field="title")
+    if not body or len(body) > 20000:
+        raise InvalidInput(_("Give the text (at most 20,000 characters)."), field="body")
+    consent_texts_current(clinic=actor.clinic)
+    latest = ConsentText.objects.filter(clinic_id=actor.clinic_id, kind=kind).aggregate(
+        v=Max("version"))["v"]
+    text = ConsentText.objects.create(clinic_id=actor.clinic_id, kind=kind,
+                                      version=latest + 1, title=title, body=body,
+                                      created_by=actor.user)
+    audit_record(actor=actor, action="consent_text.publish", object_type="consent_text",
+                 object_id=text.pk, detail={"kind": kind, "version": text.version})
+    return text
+
+
+def _signature_png(data_url: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise InvalidInput(_("Draw your signature in the box."), field="signature")
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise InvalidInput(_("The drawn signature could not be read."),
+                           field="signature") from error
+    if len(raw) > SIGNATURE_MAX_BYTES:
+        raise InvalidInput(_("The drawn signature is too large."), field="signature")
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != "PNG" or image.width * image.height > 4_000_000:
+                raise InvalidInput(_("The drawn signature could not be read."),
+                                   field="signature")
+            blank = image.convert("L").getextrema()[0] == 255 if "A" not in image.getbands() \
+                else image.getchannel("A").getextrema()[1] == 0
+    except (UnidentifiedImageError, OSError) as error:
+        raise InvalidInput(_("The drawn signature could not be read."),
+                           field="signature") from error
+    if blank:
+        raise InvalidInput(_("Draw your signature in the box."), field="signature")
+    return raw
+
+
+@transaction.atomic
+def consent_sign(*, patient: Patient, kind: ConsentKind, method: SignatureMethod,
+                 typed_name: str = "", agreed: bool = False, signature_data_url: str = "",
+                 ip: str | None, actor: Actor | None = None) -> Consent:
+    """The patient signs the current text of one consent; time, IP and version are kept."""
+    if actor is not None and actor.clinic_id != patient.clinic_id:
+        raise NotFound(_("No such patient."))
+    text = consent_texts_current(clinic=patient.clinic)[kind]
+    png = None
+    typed_name = typed_name.strip()[:200]
+    if method == SignatureMethod.TYPED:
+        if not typed_name:
+            raise InvalidInput(_("Type your full name to sign."), field="typed_name")
+        if not agreed:
+            raise InvalidInput(_("Tick the box to confirm that you agree."), field="agreed")
+    else:
+        png = _signature_png(signature_data_url)
+    consent = Consent.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, text=text, kind=kind,
+        signed_at=clock.now(), method=method, typed_name=typed_name, signature_png=png,
+        ip=ip, recorded_by=actor.user if actor else None,
+    )
+    audit_record(actor=actor, clinic=patient.clinic, ip=ip, action="consent.sign",
+                 object_type="consent", object_id=consent.pk, patient_id=patient.pk,
+                 detail={"kind": kind, "version": text.version, "method": method})
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
+    """Withdrawal is recorded and dated; the signed consent itself is kept."""
+    if consent.clinic_id != actor.clinic_id:
+        raise NotFound(_("No such consent."))
+    locked = Consent.objects.select_for_update().get(pk=consent.pk)
+    if locked.withdrawn_at is not None:
+        raise InvalidInput(_("This consent was already withdrawn."), field="reason")
+    locked.withdrawn_at = clock.now()
+    locked.withdrawal_reason = reason.strip()[:500]
+    locked.withdrawn_by = actor.user
+    locked.save(update_fields=["withdrawn_at", "withdrawal_reason", "withdrawn_by"])
+    audit_record(actor=actor, action="consent.withdraw", object_type="consent",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"kind": locked.kind})
+    return locked
+
+
+# Photos --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
+              raw: bytes) -> Photo:
+    require_clinician(actor)
+    area = BodyArea.objects.filter(code=body_area_code).first()
+    if area is None:
+        raise InvalidInput(_("Choose a body area."), field="body_area")
+    if view not in PhotoView.values:
+        raise InvalidInput(_("Choose a view."), field="view")
+    image = clean_image(raw, max_bytes=settings.PHOTO_MAX_BYTES,
+                        max_pixels=settings.PHOTO_MAX_PIXELS)
+    storage = photo_storage()
+    stem = f"{patient.clinic_id}/{patient.pk}/{uuid.uuid4().hex}"
+    stored = storage.save(f"{stem}.{image.extension}", ContentFile(image.data))
+    thumb = storage.save(f"{stem}.thumb.jpg", ContentFile(image.thumbnail))
+    photo = Photo.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, body_area=area, view=view,
+        stored_name=stored, thumbnail_name=thumb, content_type=image.content_type,
+        width=image.width, height=image.height, size_bytes=len(image.data),
+        sha256=image.sha256, taken_at=clock.now(), uploaded_by=actor.user,
+    )
+    audit_record(actor=actor, action="photo.upload", object_type="photo", object_id=photo.pk,
+                 patient_id=patient.pk, detail={"area": area.code, "view": view})
+    return photo
+
+
+# Allergy tests -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def allergy_test_record(*, actor: Actor, patient: Patient, data: AllergyTestIn) -> AllergyTest:
+    """Two test injections of the planned products, with their lots and sites."""
+    require_clinician(actor)
+    given_at = data.given_at or clock.now()
+    if given_at > clock.now():
+        raise InvalidInput(_("The injections cannot be given in the future."),
+                           field="given_at")
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("product").filter(
+        clinic_id=actor.clinic_id, pk__in=[i.lot for i in data.injections])}
+    for injection in data.injections:
+        lot = lots.get(injection.lot)
+        if lot is None or lot.product_id != injection.product:
+            raise InvalidInput(_("Choose a lot of the chosen product."), field="injections")
+        if not lot.usable_on(given_at.date()):
+            raise InvalidInput(
+                _("Lot %(lot)s is expired or recalled and cannot be injected.")
+                % {"lot": lot.number}, field="injections")
+    test = AllergyTest.objects.create(clinic_id=actor.clinic_id, patient=patient,
+                                      given_at=given_at, given_by=actor.user)
+    AllergyTestInjection.objects.bulk_create([
+        AllergyTestInjection(test=test, product_id=i.product, lot_id=i.lot, site=i.site)
+        for i in data.injections
+    ])
+    audit_record(actor=actor, action="allergy_test.record", object_type="allergy_test",
+                 object_id=test.pk, patient_id=patient.pk,
+                 detail={"lots": [i.lot for i in data.injections]})
+    return test
+
+
+def allergy_test_readable_from(test: AllergyTest) -> datetime:
+    return test.given_at + ALLERGY_READ_DELAY
+
+
+@transaction.atomic
+def allergy_test_read(*, actor: Actor, test: AllergyTest, data: AllergyReadIn) -> AllergyTest:
+    require_clinician(actor)
+    if test.clinic_id != actor.clinic_id:
+        raise NotFound(_("No such allergy test."))
+    now = clock.now()
+    readable_from = allergy_test_readable_from(test)
+    if now < readable_from:
+        local = readable_from.astimezone(actor.clinic.zoneinfo)
+        raise InvalidInput(
+            _("Too early: an allergy test is read no sooner than 24 hours after the "
+              "injections. This one can be read from %(when)s.")
+            % {"when": local.strftime("%d %b %Y %H:%M")}, field="result", code="too-early")
+    if data.result == AllergyResult.PENDING:
+        raise InvalidInput(_("Choose the result."), field="result")
+    if data.result == AllergyResult.POSITIVE and not data.reaction:
+        raise InvalidInput(_("Describe the reaction."), field="reaction")
+    locked = AllergyTest.objects.select_for_update().get(pk=test.pk)
+    if locked.read_at is not None:
+        raise InvalidInput(_("This test has already been read."), field="result")
+    locked.result = data.result
+    locked.reaction = data.reaction
+    locked.read_at = now
+    locked.read_by = actor.user
+    locked.save(update_fields=["result", "reaction", "read_at", "read_by"])
+    audit_record(actor=actor, action="allergy_test.read", object_type="allergy_test",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"result": data.result})
+    return locked

@@ -1,0 +1,37 @@
+"""Reads of a clinic's products and lots."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.inventory.models import Lot, Product
+
+
+def clinic_products(*, actor: Actor) -> QuerySet[Product]:
+    return (Product.objects.filter(clinic_id=actor.clinic_id, is_active=True)
+            .prefetch_related("substances").order_by("name"))
+
+
+def clinic_lots(*, actor: Actor) -> QuerySet[Lot]:
+    return Lot.objects.filter(clinic_id=actor.clinic_id).select_related("product").order_by(
+        "product__name", "expiry")
+
+
+def access_products(*, actor: Actor, product_ids: list[int]) -> list[Product]:
+    """The clinic's products with these ids; an unknown or foreign id is not found."""
+    wanted = set(product_ids)
+    products = list(Product.objects.filter(clinic_id=actor.clinic_id, pk__in=wanted))
+    if len(products) != len(wanted):
+        raise NotFound(_("Unknown product."), field="products")
+    return products
+
+
+def access_lot(*, actor: Actor, lot_id: int) -> Lot:
+    lot = Lot.objects.select_related("product").filter(
+        pk=lot_id, clinic_id=actor.clinic_id).first()
+    if lot is None:
+        raise NotFound(_("Unknown lot."), field="lot")
+    return lot

@@ -1,0 +1,247 @@
+"""The pre-treatment safety rules: pure functions over a snapshot of the facts.
+
+No Django and nothing of ours is imported here: the snapshot holds plain values, gathered by
+``safety.selectors.safety_snapshot``. The same evaluation runs at booking, at session start
+and in the API. Codes are stable: the UI, the API and the tests use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+ALLERGY_READ_DELAY = timedelta(hours=24)
+NSAID_WASHOUT_DAYS = 7
+ISOTRETINOIN_WINDOW_DAYS = 365
+ADULT_AGE = 18
+
+SRC_BOOKING = "reference/booking-and-consultation.txt"
+SRC_RISKS = "reference/procedure-and-risks.txt"
+SRC_WHAT = "reference/what-is-mesotherapy.txt"
+SRC_GUIDE = "reference/comprehensive-guide.txt"
+SRC_DESIGN = "DESIGN.md (clinical convention; the reference texts are silent)"
+
+Translate = Callable[[str], str]
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+
+
+@dataclass(frozen=True)
+class AllergyTestFact:
+    given_at: datetime
+    result: str  # pending | negative | positive | inconclusive
+    read_at: datetime | None
+    product_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class MedicationFact:
+    drug_class: str  # aspirin | nsaid | anticoagulant | isotretinoin | steroid | other
+    last_dose: date | None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentFact:
+    kind: str
+    version: int
+    signed_at: datetime
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    at: datetime  # aware, in the clinic's time zone
+    birth_date: date
+    product_ids: frozenset[int] = frozenset()
+    allergy_tests: tuple[AllergyTestFact, ...] = ()
+    medications: tuple[MedicationFact, ...] = ()
+    conditions: frozenset[str] = frozenset()
+    consents: tuple[ConsentFact, ...] = ()
+    current_treatment_consent_version: int | None = None
+    practitioner_qualified: bool = False
+    intake_on_record: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    source: str
+    params: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    name: str
+    absolute: bool
+    label: str
+    source: str
+
+
+# Absolute ones block; relative ones warn. Keyed by the intake's condition codes.
+CONTRAINDICATIONS: dict[str, Contraindication] = {
+    c.name: c
+    for c in (
+        Contraindication("pregnancy", True, "pregnancy", SRC_DESIGN),
+        Contraindication("breastfeeding", True, "breastfeeding", SRC_DESIGN),
+        Contraindication("bleeding-disorder", True,
+                         "anticoagulants or a bleeding disorder", SRC_RISKS),
+        Contraindication("infection-at-site", True,
+                         "active infection or skin disease at a treatment site", SRC_BOOKING),
+        Contraindication("lidocaine-allergy", True, "allergy to lidocaine", SRC_GUIDE),
+        Contraindication("component-allergy", True,
+                         "allergy to a component of the products", SRC_GUIDE),
+        Contraindication("cancer", True, "cancer", SRC_DESIGN),
+        Contraindication("cardiovascular", True, "severe cardiovascular disease", SRC_DESIGN),
+        Contraindication("diabetes", False, "diabetes", SRC_DESIGN),
+        Contraindication("autoimmune", False, "autoimmune disease", SRC_DESIGN),
+        Contraindication("renal-failure", False, "renal failure", SRC_DESIGN),
+        Contraindication("gallstones", False, "gallstones", SRC_DESIGN),
+        Contraindication("herpes-simplex", False, "herpes simplex", SRC_DESIGN),
+        Contraindication("keloid", False, "keloid scarring", SRC_RISKS),
+        Contraindication("isotretinoin", False, "isotretinoin in the last 12 months",
+                         SRC_DESIGN),
+        Contraindication("recent-peel-or-laser", False,
+                         "a peel or laser in the last 6 weeks", SRC_DESIGN),
+        Contraindication("under-18", True, "age under 18", SRC_DESIGN),
+        Contraindication("anticoagulants", True, "anticoagulant medication", SRC_RISKS),
+    )
+}
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def age_on(birth_date: date, day: date) -> int:
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - int(before_birthday)
+
+
+def allergy_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    """``allergy-test-missing``, ``-unread`` and ``-positive``, per planned product (or, with
+    no product named, for the patient's tests as a whole)."""
+    tests = [t for t in s.allergy_tests if t.given_at <= s.at]
+    wanted = s.product_ids or frozenset({-1})
+    findings: dict[str, Finding] = {}
+    for product in sorted(wanted):
+        covering = [t for t in tests if product == -1 or product in t.product_ids]
+        if not covering:
+            findings.setdefault("allergy-test-missing", Finding(
+                "allergy-test-missing", Severity.BLOCK,
+                _("No allergy test is on record for the planned products."), SRC_BOOKING))
+            continue
+        latest = max(covering, key=lambda t: t.given_at)
+        readable_from = latest.given_at + ALLERGY_READ_DELAY
+        read = latest.read_at is not None and latest.read_at <= s.at
+        if read and latest.result == "positive":
+            findings["allergy-test-positive"] = Finding(
+                "allergy-test-positive", Severity.BLOCK,
+                _("The allergy test reacted: these products must not be injected."),
+                SRC_BOOKING)
+        elif not read or latest.result != "negative" or latest.read_at < readable_from:
+            if latest.result == "inconclusive" and read:
+                message = _("The allergy test was inconclusive: repeat it before treating.")
+            else:
+                message = _("The allergy test has not been read yet; it can be read from "
+                            "%(when)s.") % {"when": readable_from.strftime("%Y-%m-%d %H:%M")}
+            findings.setdefault("allergy-test-unread", Finding(
+                "allergy-test-unread", Severity.BLOCK, message, SRC_BOOKING,
+                {"readable_from": readable_from.isoformat()}))
+    return list(findings.values())
+
+
+def nsaid_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    """Blocks a session at T when aspirin or another NSAID was taken after T − 7 days."""
+    doses = [m.last_dose for m in s.medications
+             if m.drug_class in ("aspirin", "nsaid") and m.last_dose is not None]
+    if not doses:
+        return []
+    last = max(doses)
+    earliest = last + timedelta(days=NSAID_WASHOUT_DAYS)
+    if s.at.date() >= earliest:
+        return []
+    return [Finding(
+        "nsaid-washout", Severity.BLOCK,
+        _("Aspirin or another NSAID was taken on %(last)s: no session before %(earliest)s "
+          "(7 days without them).") % {"last": _day(last), "earliest": _day(earliest)},
+        SRC_RISKS, {"last_dose": last.isoformat(), "earliest": earliest.isoformat()})]
+
+
+def consent_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    valid = s.current_treatment_consent_version is not None and any(
+        c.kind == "treatment"
+        and c.version == s.current_treatment_consent_version
+        and c.signed_at <= s.at
+        and (c.withdrawn_at is None or c.withdrawn_at > s.at)
+        for c in s.consents
+    )
+    if valid:
+        return []
+    return [Finding("consent-missing", Severity.BLOCK,
+                    _("No signed, unwithdrawn treatment consent of the current version."),
+                    SRC_DESIGN)]
+
+
+def practitioner_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    if s.practitioner_qualified:
+        return []
+    return [Finding("practitioner-not-qualified", Severity.BLOCK,
+                    _("The practitioner has no verified mesotherapy qualification."),
+                    SRC_WHAT)]
+
+
+def contraindication_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    names = set(s.conditions) & CONTRAINDICATIONS.keys()
+    if age_on(s.birth_date, s.at.date()) < ADULT_AGE:
+        names.add("under-18")
+    for medication in s.medications:
+        if medication.drug_class == "anticoagulant":
+            names.add("anticoagulants")
+        elif medication.drug_class == "isotretinoin" and (
+            medication.last_dose is None
+            or (s.at.date() - medication.last_dose).days < ISOTRETINOIN_WINDOW_DAYS
+        ):
+            names.add("isotretinoin")
+    findings = []
+    for name in sorted(names):
+        rule = CONTRAINDICATIONS[name]
+        severity = Severity.BLOCK if rule.absolute else Severity.WARN
+        kind = _("Absolute contraindication") if rule.absolute else _(
+            "Relative contraindication")
+        findings.append(Finding(f"contraindication:{name}", severity,
+                                f"{kind}: {_(rule.label)}.", rule.source))
+    return findings
+
+
+def intake_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    if s.intake_on_record:
+        return []
+    return [Finding("contraindication:intake-missing", Severity.BLOCK,
+                    _("No intake questionnaire on record: contraindications are unknown."),
+                    SRC_BOOKING)]
+
+
+RULES = (practitioner_findings, consent_findings, intake_findings, allergy_findings,
+         nsaid_findings, contraindication_findings)
+
+
+def evaluate(snapshot: Snapshot, translate: Translate = _identity) -> list[Finding]:
+    """Every finding for this snapshot, blocks first."""
+    findings = [finding for rule in RULES for finding in rule(snapshot, translate)]
+    return sorted(findings, key=lambda f: (f.severity != Severity.BLOCK, f.code))
+
+
+def blocks(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == Severity.BLOCK]

@@ -1,0 +1,114 @@
+"""Gather a patient's facts from the other apps into the snapshot the rules read, and
+evaluate it: the one checklist that booking, sessions and the API all call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+
+from mesoclinic.consultation.models import (
+    AllergyTest,
+    Consent,
+    ConsentKind,
+    ConsentText,
+    IntakeSubmission,
+)
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.core.models import Membership
+from mesoclinic.core.roles import may_be_qualified
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety import rules
+from mesoclinic.safety.models import SafetyOverride
+
+
+def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: datetime,
+                    product_ids: frozenset[int]) -> rules.Snapshot:
+    at_local = at.astimezone(patient.clinic.zoneinfo)
+    intake = IntakeSubmission.objects.filter(patient=patient).order_by("-version").first()
+    tests = AllergyTest.objects.filter(patient=patient).prefetch_related("injections")
+    consents = Consent.objects.filter(patient=patient).select_related("text")
+    current = (ConsentText.objects.filter(clinic_id=patient.clinic_id,
+                                          kind=ConsentKind.TREATMENT)
+               .order_by("-version").values_list("version", flat=True).first())
+    medications = tuple(
+        rules.MedicationFact(
+            drug_class=m["drug_class"], name=m.get("name", ""),
+            last_dose=date.fromisoformat(m["last_dose"]) if m.get("last_dose") else None)
+        for m in (intake.medications if intake else [])
+    )
+    return rules.Snapshot(
+        at=at_local,
+        birth_date=patient.date_of_birth,
+        product_ids=product_ids,
+        allergy_tests=tuple(
+            rules.AllergyTestFact(given_at=t.given_at, result=t.result, read_at=t.read_at,
+                                  product_ids=frozenset(i.product_id for i in t.injections.all()))
+            for t in tests
+        ),
+        medications=medications,
+        conditions=frozenset(intake.conditions if intake else ()),
+        consents=tuple(rules.ConsentFact(kind=c.kind, version=c.text.version,
+                                         signed_at=c.signed_at, withdrawn_at=c.withdrawn_at)
+                       for c in consents),
+        current_treatment_consent_version=current,
+        practitioner_qualified=bool(
+            practitioner and practitioner.is_active and practitioner.qualification_verified
+            and may_be_qualified(practitioner.role)),
+        intake_on_record=intake is not None,
+    )
+
+
+@dataclass(frozen=True)
+class CheckedFinding:
+    finding: rules.Finding
+    override: SafetyOverride | None
+
+    @property
+    def blocking(self) -> bool:
+        return self.finding.severity == rules.Severity.BLOCK and self.override is None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    at: datetime
+    practitioner: Membership | None
+    findings: list[CheckedFinding]
+
+    @property
+    def passes(self) -> bool:
+        return not any(f.blocking for f in self.findings)
+
+
+def access_practitioner(*, actor: Actor, user_id: int) -> Membership:
+    membership = Membership.objects.select_related("user").filter(
+        clinic_id=actor.clinic_id, user_id=user_id, is_active=True).first()
+    if membership is None:
+        raise NotFound(_("No such practitioner in this clinic."), field="practitioner")
+    return membership
+
+
+def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: datetime,
+                      product_ids: frozenset[int] = frozenset()) -> Checklist:
+    """The pre-treatment checklist, with any practitioner overrides for that day."""
+    snapshot = safety_snapshot(patient=patient, practitioner=practitioner, at=at,
+                               product_ids=product_ids)
+    findings = rules.evaluate(snapshot, _)
+    overrides = {
+        o.code: o for o in SafetyOverride.objects.filter(
+            patient=patient, applies_on=snapshot.at.date()).select_related("practitioner")
+    }
+    return Checklist(
+        at=snapshot.at, practitioner=practitioner,
+        findings=[CheckedFinding(f, overrides.get(f.code)
+                                 if f.severity == rules.Severity.BLOCK else None)
+                  for f in findings],
+    )
+
+
+def clinicians(*, actor: Actor) -> list[Membership]:
+    return list(Membership.objects.select_related("user").filter(
+        clinic_id=actor.clinic_id, is_active=True, role__in=["owner", "practitioner", "nurse"])
+        .order_by("user__full_name"))

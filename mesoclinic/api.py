@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 
 from mesoclinic.catalog.api import router as catalogue_router
+from mesoclinic.consultation.api import router as consultation_router
 from mesoclinic.core.api import TokenAuth, me_router
 from mesoclinic.core.api import router as auth_router
 from mesoclinic.core.errors import MesoclinicError
@@ -23,6 +24,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/patients", patients_router)
+api.add_router("/patients", consultation_router)
 api.add_router("/catalogue", catalogue_router)
 
 

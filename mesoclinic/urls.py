@@ -3,7 +3,9 @@ from django.urls import path
 
 from mesoclinic.api import api
 from mesoclinic.catalog import views as catalog_views
+from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
+from mesoclinic.inventory import views as inventory_views
 from mesoclinic.patients import views as patient_views
 
 urlpatterns = [
@@ -33,6 +35,31 @@ urlpatterns = [
     path("patients/new/", patient_views.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/", patient_views.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
+    path("patients/<int:patient_id>/intake/", consult_views.intake_page, name="intake_page"),
+    path("patients/<int:patient_id>/intake/link/", consult_views.intake_link,
+         name="intake_link"),
+    path("patients/<int:patient_id>/intake/<int:intake_id>/reviewed/",
+         consult_views.intake_mark_reviewed, name="intake_reviewed"),
+    path("patients/<int:patient_id>/consents/sign/", consult_views.consent_sign_page,
+         name="consent_sign"),
+    path("patients/<int:patient_id>/consents/<int:consent_id>/pdf/",
+         consult_views.consent_download, name="consent_pdf"),
+    path("patients/<int:patient_id>/consents/<int:consent_id>/withdraw/",
+         consult_views.consent_withdraw_view, name="consent_withdraw"),
+    path("patients/<int:patient_id>/photos/", consult_views.photo_upload, name="photo_upload"),
+    path("photos/<int:photo_id>/<str:size>/", consult_views.photo_file, name="photo_file"),
+    path("patients/<int:patient_id>/allergy-tests/new/", consult_views.allergy_test_new,
+         name="allergy_test_new"),
+    path("patients/<int:patient_id>/allergy-tests/<int:test_id>/read/",
+         consult_views.allergy_test_read_page, name="allergy_test_read"),
+    path("patients/<int:patient_id>/checklist/", consult_views.checklist_page,
+         name="checklist"),
+    path("patients/<int:patient_id>/checklist/override/", consult_views.checklist_override,
+         name="checklist_override"),
+    path("clinic/products/", inventory_views.product_list, name="product_list"),
+    path("clinic/consents/", consult_views.consent_texts, name="consent_texts"),
+    path("p/<str:token>/", consult_views.public_intake, name="public_intake"),
+    path("p/<str:token>/consent/", consult_views.public_consent, name="public_consent"),
     path("catalogue/", catalog_views.catalogue_index, name="catalogue"),
     path("catalogue/<slug:slug>/", catalog_views.catalogue_section, name="catalogue_section"),
     path("api/v1/", api.urls),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,7 +152,70 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
                 notes=rng.choice(NOTES),
                 allow_duplicate=True,
             ))
+    for clinic in clinics.values():
+        _seed_consultations(clinic, rng)
     return True
+
+
+PRODUCTS = [
+    ("Mesolift HA + vitamins", "Demo Pharma", ["hyaluronic-acid-nonxl", "vitamin-c",
+                                               "vitamin-b-complex"]),
+    ("Lipolytic PC/DC", "Demo Pharma", ["phosphatidylcholine", "deoxycholate"]),
+    ("Hair growth-factor complex", "Demo Labs", ["growth-factor-complex", "biotin"]),
+    ("Cellulite aminophylline blend", "Demo Labs", ["aminophylline", "caffeine"]),
+]
+
+
+def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
+    """Products and lots, and for most patients an intake, consents and an allergy test,
+    so that the checklist shows both passing and blocked patients."""
+    from mesoclinic.consultation.models import AllergyResult, ConsentKind
+    from mesoclinic.consultation.services import (
+        allergy_test_read,
+        allergy_test_record,
+        consent_sign,
+        intake_submit,
+    )
+    from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+    from mesoclinic.inventory.services import lot_create, product_create
+    from mesoclinic.patients.models import Patient
+
+    practitioner = Membership.objects.get(clinic=clinic, role=Role.PRACTITIONER)
+    actor = Actor(user=practitioner.user, membership=practitioner, ip="127.0.0.1")
+    today = timezone.localdate()
+    lots = []
+    for name, maker, substances in PRODUCTS:
+        product = product_create(actor=actor, name=name, manufacturer=maker,
+                                 substance_codes=substances)
+        lots.append(lot_create(actor=actor, product=product,
+                               number=f"L{rng.randint(10000, 99999)}",
+                               expiry=today + timedelta(days=rng.randint(120, 500)),
+                               quantity=Decimal("50")))
+        lot_create(actor=actor, product=product, number=f"X{rng.randint(10000, 99999)}",
+                   expiry=today - timedelta(days=20), quantity=Decimal("5"))
+    now = timezone.now()
+    for index, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("id")):
+        if index % 5 == 4:
+            continue  # a new patient: nothing on record yet
+        medications = []
+        if index % 5 == 3:
+            medications = [{"name": "Ibuprofen 400 mg", "drug_class": "nsaid",
+                            "last_dose": (today - timedelta(days=2)).isoformat()}]
+        intake_submit(patient=patient, channel="staff", actor=actor, ip="127.0.0.1",
+                      data=IntakeIn(conditions=["herpes-simplex"] if index % 7 == 0 else [],
+                                    medications=medications, allergies=""))
+        consent_sign(patient=patient, kind=ConsentKind.TREATMENT, method="typed",
+                     typed_name=patient.full_name, agreed=True, ip="127.0.0.1", actor=actor)
+        if index % 5 == 2:
+            continue  # consent signed, allergy test still to do
+        first, second = rng.sample(lots, 2)
+        test = allergy_test_record(actor=actor, patient=patient, data=AllergyTestIn(
+            given_at=now - timedelta(days=3), injections=[
+                {"product": first.product_id, "lot": first.pk, "site": "left forearm"},
+                {"product": second.product_id, "lot": second.pk, "site": "right forearm"},
+            ]))
+        allergy_test_read(actor=actor, test=test,
+                          data=AllergyReadIn(result=AllergyResult.NEGATIVE))
 
 
 def demo_owner(email: str = DEMO_OWNER_EMAIL) -> User:

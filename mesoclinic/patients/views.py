@@ -7,11 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from mesoclinic.catalog.models import BodyArea
+from mesoclinic.consultation import selectors as consultation
+from mesoclinic.consultation.models import PhotoView
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.core.web import parse_form, staff_view
-from mesoclinic.patients.models import FitzpatrickType, Sex
+from mesoclinic.patients.models import FitzpatrickType, Patient, Sex
 from mesoclinic.patients.selectors import access_patient, patient_revisions, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
 from mesoclinic.patients.specs import MEDICAL_FIELDS, PatientChanges, PatientIn
@@ -77,15 +80,29 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "patients/form.html", context, status=400)
 
 
+def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict[str, Any]:
+    """The record page: identity for everyone; the consultation for clinical staff."""
+    clinical = sees_medical_details(actor.role)
+    intakes = consultation.patient_intakes(patient=patient) if clinical else []
+    return {
+        "patient": patient,
+        "revisions": patient_revisions(patient=patient)[:20],
+        "sees_medical": clinical,
+        "intake": intakes[0] if intakes else None,
+        "intake_count": len(intakes),
+        "consents": consultation.patient_consents(patient=patient),
+        "photos": consultation.patient_photos(patient=patient) if clinical else [],
+        "allergy_tests": consultation.patient_allergy_tests(patient=patient) if clinical else [],
+        "body_areas": BodyArea.objects.order_by("name") if clinical else [],
+        "photo_views": PhotoView.choices,
+        **extra,
+    }
+
+
 @staff_view()
 def patient_detail(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
-    context = {
-        "patient": patient,
-        "revisions": patient_revisions(patient=patient)[:20],
-        "sees_medical": sees_medical_details(actor.role),
-    }
-    return render(request, "patients/detail.html", context)
+    return render(request, "patients/detail.html", patient_detail_context(actor, patient))
 
 
 @staff_view()

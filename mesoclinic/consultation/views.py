@@ -1,0 +1,415 @@
+"""Consultation pages: intake (staff and patient link), consent, photos, allergy tests,
+the pre-treatment checklist and overrides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mesoclinic.consultation.forms import intake_form_data, medication_rows
+from mesoclinic.consultation.models import (
+    AllergyResult,
+    Condition,
+    ConsentKind,
+    IntakeChannel,
+    MedicationClass,
+    SignatureMethod,
+)
+from mesoclinic.consultation.pdf import consent_pdf
+from mesoclinic.consultation.selectors import (
+    access_allergy_test,
+    access_consent,
+    access_intake,
+    access_photo,
+    patient_intakes,
+)
+from mesoclinic.consultation.services import (
+    allergy_test_read,
+    allergy_test_readable_from,
+    allergy_test_record,
+    consent_sign,
+    consent_text_publish,
+    consent_texts_current,
+    consent_withdraw,
+    intake_link_make,
+    intake_patient_from_token,
+    intake_review,
+    intake_submit,
+    photo_add,
+    photo_storage,
+)
+from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor, client_ip
+from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.models import Role
+from mesoclinic.core.web import parse_form, render_error, staff_view
+from mesoclinic.inventory.selectors import clinic_lots, clinic_products
+from mesoclinic.patients.selectors import access_patient
+from mesoclinic.safety.selectors import access_practitioner, clinicians, patient_checklist
+from mesoclinic.safety.services import safety_override_create
+
+CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
+
+
+def _intake_context(values: dict[str, Any] | None, errors: dict[str, list[str]]) -> dict:
+    return {
+        "conditions": Condition.choices,
+        "medication_classes": MedicationClass.choices,
+        "values": values or {},
+        "medication_rows": medication_rows(values),
+        "errors": errors,
+    }
+
+
+# Intake, by staff --------------------------------------------------------------------
+
+
+@staff_view(roles=CLINICAL)
+@require_http_methods(["GET", "POST"])
+def intake_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id)
+    errors: dict[str, list[str]] = {}
+    values = None
+    if request.method == "POST":
+        values = intake_form_data(request.POST)
+        spec, errors = parse_form(IntakeIn, values)
+        if spec is not None:
+            channel = IntakeChannel.DESK if request.POST.get("channel") == "desk" \
+                else IntakeChannel.STAFF
+            intake_submit(patient=patient, data=spec, channel=channel, actor=actor,
+                          ip=actor.ip)
+            return redirect("intake_page", patient_id=patient.pk)
+    context = {"patient": patient, "versions": patient_intakes(patient=patient),
+               **_intake_context(values, errors)}
+    return render(request, "consultation/intake.html", context, status=400 if errors else 200)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def intake_mark_reviewed(request: HttpRequest, actor: Actor, patient_id: int,
+                         intake_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    intake_review(actor=actor, intake=access_intake(actor=actor, patient=patient,
+                                                    intake_id=intake_id))
+    return redirect("intake_page", patient_id=patient.pk)
+
+
+@staff_view()
+@require_POST
+def intake_link(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    token = intake_link_make(actor=actor, patient=patient)
+    url = request.build_absolute_uri(reverse("public_intake", args=[token]))
+    days = settings.INTAKE_LINK_MAX_AGE.days
+    return render(request, "consultation/intake_link.html",
+                  {"patient": patient, "url": url, "days": days})
+
+
+# Intake and consent, by the patient through a signed link -------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def public_intake(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        patient = intake_patient_from_token(token)
+    except NotFound as error:
+        return render(request, "consultation/public_error.html", {"message": error.message},
+                      status=404)
+    timezone.activate(patient.clinic.zoneinfo)
+    errors: dict[str, list[str]] = {}
+    values = None
+    if request.method == "POST":
+        values = intake_form_data(request.POST)
+        spec, errors = parse_form(IntakeIn, values)
+        if spec is not None:
+            intake_submit(patient=patient, data=spec, channel=IntakeChannel.LINK,
+                          ip=client_ip(request))
+            return redirect("public_consent", token=token)
+    context = {"patient": patient, "clinic": patient.clinic, "token": token,
+               **_intake_context(values, errors)}
+    return render(request, "consultation/public_intake.html", context,
+                  status=400 if errors else 200)
+
+
+def _sign_consents(request: HttpRequest, patient: Any, actor: Actor | None) -> dict:
+    """Sign the treatment consent, and the optional ones ticked, with one signature."""
+    method = SignatureMethod.DRAWN if request.POST.get("method") == "drawn" \
+        else SignatureMethod.TYPED
+    kinds = [ConsentKind.TREATMENT] + [
+        kind for kind in (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
+        if request.POST.get(f"also_{kind}") == "on"
+    ]
+    errors: dict[str, list[str]] = {}
+    try:
+        for kind in kinds:
+            consent_sign(patient=patient, kind=kind, method=method,
+                         typed_name=request.POST.get("typed_name", ""),
+                         agreed=request.POST.get("agreed") == "on",
+                         signature_data_url=request.POST.get("signature", "")[:500_000],
+                         ip=client_ip(request), actor=actor)
+    except MesoclinicError as error:
+        errors[error.field or "form"] = [error.message]
+    return errors
+
+
+@require_http_methods(["GET", "POST"])
+def public_consent(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        patient = intake_patient_from_token(token)
+    except NotFound as error:
+        return render(request, "consultation/public_error.html", {"message": error.message},
+                      status=404)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        errors = _sign_consents(request, patient, actor=None)
+        if not errors:
+            return render(request, "consultation/public_done.html",
+                          {"patient": patient, "clinic": patient.clinic})
+    context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
+               "texts": consent_texts_current(clinic=patient.clinic), "public": True,
+               "values": request.POST}
+    return render(request, "consultation/consent_sign.html", context,
+                  status=400 if errors else 200)
+
+
+# Consent, at the desk ---------------------------------------------------------------
+
+
+@staff_view()
+@require_http_methods(["GET", "POST"])
+def consent_sign_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id,
+                             audit_action="patient.view" if request.method == "GET" else None)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        errors = _sign_consents(request, patient, actor=actor)
+        if not errors:
+            return redirect("patient_detail", patient_id=patient.pk)
+    context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
+               "texts": consent_texts_current(clinic=patient.clinic), "public": False,
+               "values": request.POST}
+    return render(request, "consultation/consent_sign.html", context,
+                  status=400 if errors else 200)
+
+
+@staff_view()
+def consent_download(request: HttpRequest, actor: Actor, patient_id: int,
+                     consent_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    consent = access_consent(actor=actor, patient=patient, consent_id=consent_id)
+    audit_record(actor=actor, action="consent.export", object_type="consent",
+                 object_id=consent.pk, patient_id=patient.pk)
+    response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-{consent.kind}-{patient.pk}-{consent.pk}.pdf"')
+    return response
+
+
+@staff_view()
+@require_POST
+def consent_withdraw_view(request: HttpRequest, actor: Actor, patient_id: int,
+                          consent_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    consent = access_consent(actor=actor, patient=patient, consent_id=consent_id)
+    try:
+        consent_withdraw(actor=actor, consent=consent,
+                         reason=request.POST.get("reason", ""))
+    except MesoclinicError as error:
+        return render_error(request, error) if error.status != 400 else \
+            redirect("patient_detail", patient_id=patient.pk)
+    return redirect("patient_detail", patient_id=patient.pk)
+
+
+@staff_view(roles=[Role.OWNER])
+@require_http_methods(["GET", "POST"])
+def consent_texts(request: HttpRequest, actor: Actor) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        try:
+            if kind not in ConsentKind.values:
+                raise MesoclinicError(_("Choose a consent."), field="kind")
+            consent_text_publish(actor=actor, kind=ConsentKind(kind),
+                                 title=request.POST.get("title", ""),
+                                 body=request.POST.get("body", ""))
+            return redirect("consent_texts")
+        except MesoclinicError as error:
+            errors[error.field or "form"] = [error.message]
+    return render(request, "consultation/consent_texts.html",
+                  {"texts": consent_texts_current(clinic=actor.clinic), "errors": errors},
+                  status=400 if errors else 200)
+
+
+# Photos -----------------------------------------------------------------------------
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def photo_upload(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise MesoclinicError(_("Choose a picture to upload."), field="file")
+        if upload.size > settings.PHOTO_MAX_BYTES:
+            raise MesoclinicError(_("The file is larger than %(mb)d MB.")
+                                  % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+                                  field="file")
+        photo_add(actor=actor, patient=patient, body_area_code=request.POST.get("body_area", ""),
+                  view=request.POST.get("view", ""), raw=upload.read())
+    except MesoclinicError as error:
+        from mesoclinic.patients.views import patient_detail_context
+
+        context = patient_detail_context(actor, patient, photo_error=error.message)
+        return render(request, "patients/detail.html", context, status=400)
+    return redirect(reverse("patient_detail", args=[patient.pk]) + "#photos")
+
+
+@staff_view(roles=CLINICAL)
+def photo_file(request: HttpRequest, actor: Actor, photo_id: int, size: str) -> HttpResponse:
+    original = size == "original"
+    photo = access_photo(actor=actor, photo_id=photo_id, original=original)
+    name = photo.stored_name if original else photo.thumbnail_name
+    response = FileResponse(photo_storage().open(name, "rb"),
+                            content_type=photo.content_type if original else "image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Allergy tests ----------------------------------------------------------------------
+
+
+def _local_input(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+@staff_view(roles=CLINICAL)
+@require_http_methods(["GET", "POST"])
+def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id,
+                             audit_action="patient.view" if request.method == "GET" else None)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"given_at": _local_input(clock.now())}
+    if request.method == "POST":
+        values = request.POST.dict()
+        data = {
+            "given_at": _parse_local(values.get("given_at", "")),
+            "injections": [
+                {"product": _int(values.get(f"product_{i}")), "lot": _int(values.get(f"lot_{i}")),
+                 "site": values.get(f"site_{i}", "")}
+                for i in (1, 2)
+            ],
+        }
+        spec, errors = parse_form(AllergyTestIn, data)
+        if spec is not None:
+            try:
+                allergy_test_record(actor=actor, patient=patient, data=spec)
+                return redirect(reverse("patient_detail", args=[patient.pk]) + "#allergy")
+            except MesoclinicError as error:
+                errors = {error.field or "form": [error.message]}
+    context = {"patient": patient, "products": clinic_products(actor=actor),
+               "lots": clinic_lots(actor=actor), "values": values, "errors": errors,
+               "today": timezone.localdate()}
+    return render(request, "consultation/allergy_new.html", context,
+                  status=400 if errors else 200)
+
+
+def _parse_local(value: str) -> datetime | None:
+    """A datetime typed in the clinic's time zone (from a datetime-local input)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@staff_view(roles=CLINICAL)
+@require_http_methods(["GET", "POST"])
+def allergy_test_read_page(request: HttpRequest, actor: Actor, patient_id: int,
+                           test_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id,
+                             audit_action="patient.view" if request.method == "GET" else None)
+    test = access_allergy_test(actor=actor, patient=patient, test_id=test_id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        spec, errors = parse_form(AllergyReadIn, {"result": request.POST.get("result", ""),
+                                                  "reaction": request.POST.get("reaction", "")})
+        if spec is not None:
+            try:
+                allergy_test_read(actor=actor, test=test, data=spec)
+                return redirect(reverse("patient_detail", args=[patient.pk]) + "#allergy")
+            except MesoclinicError as error:
+                errors = {error.field or "form": [error.message]}
+    context = {"patient": patient, "test": test, "errors": errors,
+               "results": [c for c in AllergyResult.choices if c[0] != AllergyResult.PENDING],
+               "readable_from": allergy_test_readable_from(test)}
+    return render(request, "consultation/allergy_read.html", context,
+                  status=400 if errors else 200)
+
+
+# Checklist --------------------------------------------------------------------------
+
+
+@staff_view(roles=CLINICAL)
+def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id)
+    people = clinicians(actor=actor)
+    errors: dict[str, list[str]] = {}
+    practitioner = None
+    chosen = _int(request.GET.get("practitioner"))
+    if chosen is None and actor.role == Role.PRACTITIONER:
+        chosen = actor.user.pk
+    if chosen is not None:
+        try:
+            practitioner = access_practitioner(actor=actor, user_id=chosen)
+        except NotFound as error:
+            errors["practitioner"] = [error.message]
+    at_text = request.GET.get("at", "")
+    at = _parse_local(at_text) if at_text else clock.now()
+    if at is None:
+        errors["at"] = [_("Enter a date and time.")]
+        at = clock.now()
+    products = clinic_products(actor=actor)
+    known = {p.pk for p in products}
+    chosen_products = frozenset(p for p in (_int(v) for v in request.GET.getlist("products"))
+                                if p in known)
+    checklist = patient_checklist(patient=patient, practitioner=practitioner, at=at,
+                                  product_ids=chosen_products)
+    context = {"patient": patient, "clinicians": people, "products": products,
+               "chosen_products": chosen_products, "checklist": checklist,
+               "at_value": _local_input(at), "errors": errors,
+               "may_override": actor.role == Role.PRACTITIONER,
+               "query": request.GET.urlencode()}
+    return render(request, "consultation/checklist.html", context)
+
+
+@staff_view(roles=[Role.PRACTITIONER])
+@require_POST
+def checklist_override(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    back = reverse("checklist", args=[patient.pk]) + "?" + request.POST.get("query", "")
+    at = _parse_local(request.POST.get("at", "")) or clock.now()
+    applies_on = timezone.localtime(at).date()
+    try:
+        safety_override_create(actor=actor, patient=patient, code=request.POST.get("code", ""),
+                               applies_on=applies_on, reason=request.POST.get("reason", ""))
+    except MesoclinicError as error:
+        return render(request, "errors/403.html" if error.status == 403 else
+                      "consultation/override_error.html",
+                      {"message": error.message, "back": back}, status=error.status)
+    return redirect(back)
+

@@ -87,6 +87,30 @@ def client_as(client: Client) -> Callable[[Membership], Client]:
     return lambda membership: login_as(client, membership)
 
 
+class MovableClock:
+    """Stands in for mesoclinic.core.clock.now: tests move time forward (24-hour reads)."""
+
+    def __init__(self) -> None:
+        from django.utils import timezone
+
+        self.current = timezone.now()
+
+    def now(self):
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> MovableClock:
+    movable = MovableClock()
+    monkeypatch.setattr("mesoclinic.core.clock.now", movable.now)
+    return movable
+
+
 @pytest.fixture
 def api_headers() -> Callable[[Membership], dict[str, str]]:
     def headers(membership: Membership) -> dict[str, str]:

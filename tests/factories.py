@@ -72,3 +72,57 @@ def make_patient(*, clinic: Clinic, **fields: Any) -> Patient:
     }
     values.update(fields)
     return patient_create(actor=actor_for(owner_membership(clinic)), data=PatientIn(**values))
+
+
+# Consultation ----------------------------------------------------------------------------
+
+
+def make_product_with_lot(*, clinic: Clinic, name: str = "", expiry: date | None = None,
+                          recalled: bool = False):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from mesoclinic.inventory.services import lot_create, product_create
+
+    actor = actor_for(owner_membership(clinic))
+    product = product_create(actor=actor, name=name or f"Product {next(_counter)}",
+                             substance_codes=["vitamin-c"])
+    lot = lot_create(actor=actor, product=product, number=f"LOT{next(_counter)}",
+                     expiry=expiry or timezone.localdate() + timedelta(days=365),
+                     quantity=Decimal("20"))
+    if recalled:
+        lot.recalled = True
+        lot.save()
+    return product, lot
+
+
+def make_intake(*, patient: Patient, conditions: list[str] | None = None,
+                medications: list[dict] | None = None):
+    from mesoclinic.consultation.services import intake_submit
+    from mesoclinic.consultation.specs import IntakeIn
+
+    return intake_submit(patient=patient, channel="staff",
+                         actor=actor_for(owner_membership(patient.clinic)), ip="127.0.0.1",
+                         data=IntakeIn(conditions=conditions or [],
+                                       medications=medications or []))
+
+
+def sign_treatment_consent(*, patient: Patient):
+    from mesoclinic.consultation.services import consent_sign
+
+    return consent_sign(patient=patient, kind="treatment", method="typed",
+                        typed_name=patient.full_name, agreed=True, ip="127.0.0.1")
+
+
+def give_allergy_test(*, patient: Patient, lots: list, given_at=None):
+    from mesoclinic.consultation.services import allergy_test_record
+    from mesoclinic.consultation.specs import AllergyTestIn
+
+    pair = (lots * 2)[:2]
+    return allergy_test_record(
+        actor=actor_for(owner_membership(patient.clinic)), patient=patient,
+        data=AllergyTestIn(given_at=given_at, injections=[
+            {"product": lot.product_id, "lot": lot.pk, "site": f"forearm {i}"}
+            for i, lot in enumerate(pair)]))

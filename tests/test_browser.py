@@ -144,3 +144,66 @@ def test_the_keyboard_reaches_the_content_through_the_skip_link(page, personas):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "Skip to content"
+
+
+def test_intake_by_link_consent_allergy_test_and_the_checklist_after_24_hours(
+        page, personas, clock):
+    from tests.factories import make_product_with_lot
+
+    patient = make_patient(clinic=personas.clinic, first_name="Sarah", last_name="Blanc")
+    product, _lot = make_product_with_lot(clinic=personas.clinic, name="Mesolift HA")
+
+    # Reception makes the link; the patient opens it without logging in.
+    log_in(page, personas.reception.user.email)
+    page.wait_for_url("**/patients/**")
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("button", name="Link for the patient").first.click()
+    link = page.get_by_label("Link").input_value()
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(link)
+    page.get_by_label("Diabetes").check()
+    page.get_by_label("Medicine 1").fill("Vitamin D")
+    page.get_by_label("Kind 1").select_option("other")
+    page.get_by_label("Allergies (medicines, anaesthetics, latex, food…)").fill("Latex")
+    shot(page, "10-patient-intake-link")
+    page.get_by_role("button", name="Continue to the consent").click()
+
+    page.get_by_label("Draw my signature").check()
+    pad = page.locator("#signature-pad")
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 60)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 30 + step * 25, box["y"] + 60 + (step % 3) * 15)
+    page.mouse.up()
+    shot(page, "11-patient-consent-signature")
+    page.get_by_role("button", name="Sign the consent").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+
+    # The practitioner records the allergy test; the checklist is blocked until it is read.
+    log_in(page, personas.practitioner.user.email)
+    page.wait_for_url("**/patients/**")
+    page.goto(f"/patients/{patient.pk}/allergy-tests/new/")
+    for i in ("1", "2"):
+        page.locator(f"#product_{i}").select_option(str(product.pk))
+        page.locator(f"#lot_{i}").select_option(index=1)
+        page.locator(f"#site_{i}").fill("left forearm" if i == "1" else "right forearm")
+    page.get_by_role("button", name="Record the test").click()
+    page.goto(f"/patients/{patient.pk}/checklist/?products={product.pk}")
+    page.get_by_text("Treatment is blocked.").wait_for()
+    assert "allergy-test-unread" in page.locator(".findings").inner_text()
+    shot(page, "12-checklist-blocked")
+
+    clock.advance(hours=25)
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("link", name="Read the result").click()
+    page.get_by_label("Result").select_option("negative")
+    page.get_by_role("button", name="Save the reading").click()
+    page.goto(f"/patients/{patient.pk}/checklist/?products={product.pk}")
+    page.get_by_text("The checklist passes.").wait_for()
+    findings = page.locator(".findings").inner_text()
+    assert "contraindication:diabetes" in findings  # a relative one: a warning, not a block
+    shot(page, "13-checklist-passes")
+    page.goto(f"/patients/{patient.pk}/")
+    shot(page, "14-patient-record-consultation")

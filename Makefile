@@ -24,6 +24,7 @@ install-dev: $(VENV)/.dev
 
 ## run: install, migrate, load the catalogue and the demo, serve on http://127.0.0.1:8000
 run: install
+	scripts/system-deps.sh runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
@@ -33,7 +34,7 @@ run: install
 
 ## system-deps: Debian's chromium and postgresql, installed only when missing
 system-deps:
-	scripts/system-deps.sh
+	scripts/system-deps.sh test
 
 lint: install-dev
 	$(BIN)/ruff check .

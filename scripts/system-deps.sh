@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Install Debian's chromium and postgresql when they are missing (tests drive the first,
-# the PostgreSQL half of the suite runs on the second).
+# Install the Debian packages mesoclinic needs, only those that are missing.
+#   scripts/system-deps.sh runtime   Pango and fonts, for WeasyPrint's PDFs (make run)
+#   scripts/system-deps.sh test      the above, plus chromium and postgresql (make test)
 set -euo pipefail
+mode=${1:-test}
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-{ [ -n "$pg_bin" ] && [ -x "$pg_bin/postgres" ]; } || missing+=(postgresql)
-command -v fc-list >/dev/null && fc-list | grep -qi dejavu || missing+=(fonts-dejavu-core)
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+has_lib "libpango-1.0.so" || missing+=(libpango-1.0-0)
+has_lib "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
+has_lib "libharfbuzz-subset.so" || missing+=(libharfbuzz-subset0)
+{ command -v fc-list >/dev/null && fc-list | grep -qi dejavu; } || missing+=(fonts-dejavu-core fontconfig)
+if [ "$mode" = "test" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  { [ -n "$pg_bin" ] && [ -x "$pg_bin/postgres" ]; } || missing+=(postgresql)
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing ${missing[*]} with apt-get"
 sudo=""

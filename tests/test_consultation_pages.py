@@ -203,6 +203,14 @@ def test_a_blank_drawing_is_not_a_signature(client_as, personas):
     assert not Consent.objects.exists()
 
 
+def pdf_text(data: bytes) -> str:
+    """The words of a PDF, as poppler's pdftotext reads them (installed by make test)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
 def test_the_signed_consent_downloads_as_a_pdf_and_the_export_is_audited(client_as, personas):
     patient = make_patient(clinic=personas.clinic)
     consent = sign_treatment_consent(patient=patient)
@@ -211,6 +219,9 @@ def test_the_signed_consent_downloads_as_a_pdf_and_the_export_is_audited(client_
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert "Consent to mesotherapy treatment" in text
+    assert patient.last_name in text and "Version 1" in text
     assert AuditEvent.objects.filter(action="consent.export", patient=patient).exists()
     assert client_as(personas.outsider).get(
         reverse("consent_pdf", args=[patient.pk, consent.pk])).status_code == 404

@@ -6,7 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mesoclinic.consultation.services import consent_text_publish, consent_withdraw
+from mesoclinic.consultation.services import (
+    allergy_test_read,
+    consent_text_publish,
+    consent_withdraw,
+)
+from mesoclinic.consultation.specs import AllergyReadIn
 from mesoclinic.core.models import AuditEvent
 from tests.factories import (
     actor_for,
@@ -22,20 +27,27 @@ CHECKLIST = "/api/v1/patients/{patient_id}/checklist"
 
 
 @pytest.fixture
-def ready(personas, clock):
-    """A patient with everything in order: intake, current consent, negative test read."""
-    clock.advance(days=-3)
-    product, lot = make_product_with_lot(clinic=personas.clinic)
-    patient = make_patient(clinic=personas.clinic)
-    make_intake(patient=patient)
-    sign_treatment_consent(patient=patient)
-    test = give_allergy_test(patient=patient, lots=[lot])
-    clock.advance(hours=25)
-    from mesoclinic.consultation.services import allergy_test_read
-    from mesoclinic.consultation.specs import AllergyReadIn
+def consulted(personas, clock):
+    """Build a patient with an intake, the current consent and an allergy test read with
+    the given result, 30 hours after it was given."""
+    def build(result: str):
+        product, lot = make_product_with_lot(clinic=personas.clinic)
+        patient = make_patient(clinic=personas.clinic)
+        make_intake(patient=patient)
+        sign_treatment_consent(patient=patient)
+        test = give_allergy_test(patient=patient, lots=[lot])
+        clock.advance(hours=30)
+        allergy_test_read(actor=actor_for(personas.practitioner), test=test,
+                          data=AllergyReadIn(result=result, reaction="wheal 12 mm"))
+        return patient, product
 
-    allergy_test_read(actor=actor_for(personas.practitioner), test=test,
-                      data=AllergyReadIn(result="negative"))
+    return build
+
+
+@pytest.fixture
+def ready(consulted, clock):
+    """A patient with everything in order, two days after the negative reading."""
+    patient, product = consulted("negative")
     clock.advance(days=2)
     return patient, product
 
@@ -81,29 +93,10 @@ def test_allergy_test_unread_says_when_it_can_be_read(client, personas, api_head
     assert readable in finding["message"]
 
 
-def test_allergy_test_positive(client, personas, api_headers, personas_clock_patient):
-    patient, product = personas_clock_patient("positive")
+def test_allergy_test_positive(client, personas, api_headers, consulted):
+    patient, product = consulted("positive")
     assert "allergy-test-positive" in codes(check(client, personas, api_headers, patient,
                                                   product))
-
-
-@pytest.fixture
-def personas_clock_patient(personas, clock):
-    def build(result: str):
-        from mesoclinic.consultation.services import allergy_test_read
-        from mesoclinic.consultation.specs import AllergyReadIn
-
-        product, lot = make_product_with_lot(clinic=personas.clinic)
-        patient = make_patient(clinic=personas.clinic)
-        make_intake(patient=patient)
-        sign_treatment_consent(patient=patient)
-        test = give_allergy_test(patient=patient, lots=[lot])
-        clock.advance(hours=30)
-        allergy_test_read(actor=actor_for(personas.practitioner), test=test,
-                          data=AllergyReadIn(result=result, reaction="wheal 12 mm"))
-        return patient, product
-
-    return build
 
 
 def test_nsaid_washout_gives_the_earliest_date(client, personas, api_headers, ready):

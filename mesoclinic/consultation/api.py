@@ -21,12 +21,12 @@ from mesoclinic.consultation.services import (
     allergy_test_read,
     allergy_test_record,
     intake_submit,
-    require_clinician,
 )
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock
 from mesoclinic.core.api import ErrorOut, api_actor
 from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.roles import require_clinician
 from mesoclinic.inventory.selectors import access_products
 from mesoclinic.patients.selectors import access_patient
 from mesoclinic.safety.selectors import access_practitioner, patient_checklist
@@ -58,7 +58,7 @@ class IntakeOut(Schema):
             summary="The intake questionnaire's versions, newest first")
 def list_intakes(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
-    require_clinician(actor)
+    require_clinician(actor.role)
     patient = access_patient(actor=actor, patient_id=patient_id)
     return [v.intake for v in patient_intakes(patient=patient)]
 
@@ -67,7 +67,7 @@ def list_intakes(request: HttpRequest, patient_id: int) -> list:
              summary="Record a new version of the intake questionnaire")
 def submit_intake(request: HttpRequest, patient_id: int, payload: IntakeIn) -> Status:
     actor = api_actor(request)
-    require_clinician(actor)
+    require_clinician(actor.role)
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
     return Status(201, intake_submit(patient=patient, data=payload,
                                      channel=IntakeChannel.STAFF, actor=actor, ip=actor.ip))
@@ -102,7 +102,7 @@ class AllergyTestOut(Schema):
 @router.get("/{int:patient_id}/allergy-tests", response={200: list[AllergyTestOut], **ERRORS})
 def list_allergy_tests(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
-    require_clinician(actor)
+    require_clinician(actor.role)
     return patient_allergy_tests(patient=access_patient(actor=actor, patient_id=patient_id))
 
 
@@ -177,7 +177,7 @@ def _aware(value: datetime | None) -> datetime:
 def checklist(request: HttpRequest, patient_id: int,
               params: Query[ChecklistQuery]) -> ChecklistOut:
     actor = api_actor(request)
-    require_clinician(actor)
+    require_clinician(actor.role)
     patient = access_patient(actor=actor, patient_id=patient_id)
     practitioner = access_practitioner(actor=actor, user_id=params.practitioner)
     products = access_products(actor=actor, product_ids=params.products)

@@ -36,20 +36,15 @@ from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound
+from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.models import Clinic
-from mesoclinic.core.roles import sees_medical_details
+from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety.rules import ALLERGY_READ_DELAY
 
 INTAKE_SALT = "mesoclinic.intake"
 SIGNATURE_MAX_BYTES = 300_000
-
-
-def require_clinician(actor: Actor) -> None:
-    if not sees_medical_details(actor.role):
-        raise Forbidden(_("Only clinical staff can do this."))
 
 
 def photo_storage() -> FileSystemStorage:
@@ -116,7 +111,7 @@ def intake_submit(*, patient: Patient, data: IntakeIn, channel: IntakeChannel,
 
 @transaction.atomic
 def intake_review(*, actor: Actor, intake: IntakeSubmission) -> IntakeSubmission:
-    require_clinician(actor)
+    require_clinician(actor.role)
     intake.reviewed_by = actor.user
     intake.reviewed_at = clock.now()
     intake.save(update_fields=["reviewed_by", "reviewed_at"])
@@ -173,8 +168,7 @@ def consent_texts_current(*, clinic: Clinic) -> dict[str, ConsentText]:
 def consent_text_publish(*, actor: Actor, kind: ConsentKind, title: str,
                          body: str) -> ConsentText:
     """A new wording: patients must sign again for the treatment consent to be current."""
-    if actor.role != "owner":
-        raise Forbidden(_("Only the clinic's owners change consent texts."))
+    require_owner(actor.role)
     title, body = title.strip(), body.strip()
     if not title or len(title) > 200:
         raise InvalidInput(_("Give a title (at most 200 characters)."), field="title")
@@ -269,7 +263,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
 @transaction.atomic
 def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
               raw: bytes) -> Photo:
-    require_clinician(actor)
+    require_clinician(actor.role)
     area = BodyArea.objects.filter(code=body_area_code).first()
     if area is None:
         raise InvalidInput(_("Choose a body area."), field="body_area")
@@ -298,7 +292,7 @@ def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
 @transaction.atomic
 def allergy_test_record(*, actor: Actor, patient: Patient, data: AllergyTestIn) -> AllergyTest:
     """Two test injections of the planned products, with their lots and sites."""
-    require_clinician(actor)
+    require_clinician(actor.role)
     given_at = data.given_at or clock.now()
     if given_at > clock.now():
         raise InvalidInput(_("The injections cannot be given in the future."),
@@ -331,7 +325,7 @@ def allergy_test_readable_from(test: AllergyTest) -> datetime:
 
 @transaction.atomic
 def allergy_test_read(*, actor: Actor, test: AllergyTest, data: AllergyReadIn) -> AllergyTest:
-    require_clinician(actor)
+    require_clinician(actor.role)
     if test.clinic_id != actor.clinic_id:
         raise NotFound(_("No such allergy test."))
     now = clock.now()

@@ -3,6 +3,7 @@ the pre-treatment checklist and overrides."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -162,6 +163,21 @@ def _sign_consents(request: HttpRequest, patient: Any, actor: Actor | None) -> d
     return errors
 
 
+def _consent_page(request: HttpRequest, patient: Any, actor: Actor | None,
+                  done: Callable[[], HttpResponse]) -> HttpResponse:
+    """Sign on the patient's own device (no actor) or on the clinic's tablet."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        errors = _sign_consents(request, patient, actor=actor)
+        if not errors:
+            return done()
+    context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
+               "texts": consent_texts_current(clinic=patient.clinic),
+               "public": actor is None, "values": request.POST}
+    return render(request, "consultation/consent_sign.html", context,
+                  status=400 if errors else 200)
+
+
 @require_http_methods(["GET", "POST"])
 def public_consent(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -169,17 +185,8 @@ def public_consent(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound as error:
         return render(request, "consultation/public_error.html", {"message": error.message},
                       status=404)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        errors = _sign_consents(request, patient, actor=None)
-        if not errors:
-            return render(request, "consultation/public_done.html",
-                          {"patient": patient, "clinic": patient.clinic})
-    context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
-               "texts": consent_texts_current(clinic=patient.clinic), "public": True,
-               "values": request.POST}
-    return render(request, "consultation/consent_sign.html", context,
-                  status=400 if errors else 200)
+    return _consent_page(request, patient, None, lambda: render(
+        request, "consultation/public_done.html", {"patient": patient, "clinic": patient.clinic}))
 
 
 # Consent, at the desk ---------------------------------------------------------------
@@ -190,16 +197,8 @@ def public_consent(request: HttpRequest, token: str) -> HttpResponse:
 def consent_sign_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
                              audit_action="patient.view" if request.method == "GET" else None)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        errors = _sign_consents(request, patient, actor=actor)
-        if not errors:
-            return redirect("patient_detail", patient_id=patient.pk)
-    context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
-               "texts": consent_texts_current(clinic=patient.clinic), "public": False,
-               "values": request.POST}
-    return render(request, "consultation/consent_sign.html", context,
-                  status=400 if errors else 200)
+    return _consent_page(request, patient, actor,
+                         lambda: redirect("patient_detail", patient_id=patient.pk))
 
 
 @staff_view()

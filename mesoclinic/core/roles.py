@@ -1,5 +1,8 @@
 """What each role may do. One place, read by pages and API alike."""
 
+from django.utils.translation import gettext as _
+
+from mesoclinic.core.errors import Forbidden
 from mesoclinic.core.models import Role
 
 CLINICAL_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER, Role.NURSE})
@@ -13,6 +16,16 @@ def sees_medical_details(role: str) -> bool:
 
 def manages_clinic(role: str) -> bool:
     return role == Role.OWNER
+
+
+def require_clinician(role: str) -> None:
+    if not sees_medical_details(role):
+        raise Forbidden(_("Only clinical staff can do this."))
+
+
+def require_owner(role: str) -> None:
+    if not manages_clinic(role):
+        raise Forbidden(_("Only the clinic's owners can do this."))
 
 
 def may_be_qualified(role: str) -> bool:

@@ -17,14 +17,9 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import Conflict, Forbidden, InvalidInput
+from mesoclinic.core.errors import Conflict, InvalidInput
 from mesoclinic.core.models import ApiToken, AuditChain, Clinic, Membership, Role, User
-from mesoclinic.core.roles import manages_clinic, may_be_qualified
-
-
-def _require_owner(actor: Actor) -> None:
-    if not manages_clinic(actor.role):
-        raise Forbidden(_("Only the clinic's owners can do this."))
+from mesoclinic.core.roles import may_be_qualified, require_owner
 
 
 @transaction.atomic
@@ -85,7 +80,7 @@ def membership_add(
 ) -> Membership:
     """Give a person a role in the actor's clinic; a new person gets an email to set a
     password."""
-    _require_owner(actor)
+    require_owner(actor.role)
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     is_new_user = user is None
@@ -119,7 +114,7 @@ def _active_owner_count(clinic_id: int) -> int:
 def membership_update(
     *, actor: Actor, membership: Membership, role: Role, is_active: bool
 ) -> Membership:
-    _require_owner(actor)
+    require_owner(actor.role)
     # Locked so that two owners demoting each other at once cannot leave the clinic with none.
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     losing_owner = locked.role == Role.OWNER and locked.is_active and (
@@ -149,7 +144,7 @@ def qualification_set(
 ) -> Membership:
     """Record whether a clinician's mesotherapy qualification has been checked, by whom,
     when, and against which certificate."""
-    _require_owner(actor)
+    require_owner(actor.role)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if verified and not may_be_qualified(locked.role):
         raise InvalidInput(_("Reception staff do not inject and hold no qualification."),

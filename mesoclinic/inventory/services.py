@@ -11,20 +11,15 @@ from django.utils.translation import gettext as _
 from mesoclinic.catalog.models import Substance
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import Conflict, Forbidden
-from mesoclinic.core.roles import sees_medical_details
+from mesoclinic.core.errors import Conflict
+from mesoclinic.core.roles import require_clinician
 from mesoclinic.inventory.models import Lot, Product
-
-
-def _require_clinician(actor: Actor) -> None:
-    if not sees_medical_details(actor.role):
-        raise Forbidden(_("Only clinical staff manage products."))
 
 
 @transaction.atomic
 def product_create(*, actor: Actor, name: str, manufacturer: str = "",
                    substance_codes: list[str] | None = None) -> Product:
-    _require_clinician(actor)
+    require_clinician(actor.role)
     try:
         with transaction.atomic():
             product = Product.objects.create(clinic_id=actor.clinic_id, name=name.strip(),
@@ -42,7 +37,7 @@ def product_create(*, actor: Actor, name: str, manufacturer: str = "",
 @transaction.atomic
 def lot_create(*, actor: Actor, product: Product, number: str, expiry: date,
                quantity: Decimal) -> Lot:
-    _require_clinician(actor)
+    require_clinician(actor.role)
     try:
         with transaction.atomic():
             lot = Lot.objects.create(clinic_id=actor.clinic_id, product=product,

@@ -9,6 +9,7 @@ from mesoclinic.consultation.api import router as consultation_router
 from mesoclinic.core.api import TokenAuth, me_router
 from mesoclinic.core.api import router as auth_router
 from mesoclinic.core.errors import MesoclinicError
+from mesoclinic.courses.api import router as courses_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.patients.services import PossibleDuplicate
 
@@ -26,6 +27,7 @@ api.add_router("/me", me_router)
 api.add_router("/patients", patients_router)
 api.add_router("/patients", consultation_router)
 api.add_router("/catalogue", catalogue_router)
+api.add_router("", courses_router)
 
 
 @api.exception_handler(PossibleDuplicate)

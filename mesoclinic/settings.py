@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "mesoclinic.inventory",
     "mesoclinic.consultation",
     "mesoclinic.safety",
+    "mesoclinic.courses",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from mesoclinic.api import api
 from mesoclinic.catalog import views as catalog_views
 from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
+from mesoclinic.courses import views as course_views
 from mesoclinic.inventory import views as inventory_views
 from mesoclinic.patients import views as patient_views
 
@@ -56,6 +57,22 @@ urlpatterns = [
          name="checklist"),
     path("patients/<int:patient_id>/checklist/override/", consult_views.checklist_override,
          name="checklist_override"),
+    path("patients/<int:patient_id>/plans/new/", course_views.plan_new, name="plan_new"),
+    path("patients/<int:patient_id>/timeline/", course_views.timeline, name="timeline"),
+    path("patients/<int:patient_id>/summary.pdf", course_views.summary_pdf, name="summary_pdf"),
+    path("plans/<int:plan_id>/", course_views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/book/", course_views.plan_book, name="plan_book"),
+    path("plans/<int:plan_id>/improvement/", course_views.plan_improvement,
+         name="plan_improvement"),
+    path("sessions/<int:session_id>/", course_views.session_detail, name="session_detail"),
+    path("sessions/<int:session_id>/start/", course_views.session_start_view,
+         name="session_start"),
+    path("sessions/<int:session_id>/chart/", course_views.session_chart, name="session_chart"),
+    path("sessions/<int:session_id>/complete/", course_views.session_complete_view,
+         name="session_complete"),
+    path("sessions/<int:session_id>/missed/", course_views.session_missed_view,
+         name="session_missed"),
+    path("clinic/lots/<int:lot_id>/", course_views.lot_detail, name="lot_detail"),
     path("clinic/products/", inventory_views.product_list, name="product_list"),
     path("clinic/consents/", consult_views.consent_texts, name="consent_texts"),
     path("p/<str:token>/", consult_views.public_intake, name="public_intake"),

@@ -126,3 +126,38 @@ def give_allergy_test(*, patient: Patient, lots: list, given_at=None):
         data=AllergyTestIn(given_at=given_at, injections=[
             {"product": lot.product_id, "lot": lot.pk, "site": f"forearm {i}"}
             for i, lot in enumerate(pair)]))
+
+
+# Courses ---------------------------------------------------------------------------------
+
+
+def make_plan(*, patient: Patient, products: list, sessions: int = 6,
+              technique: str = "single-needle", indication: str = "facial-rejuvenation"):
+    from mesoclinic.courses.services import plan_create
+    from mesoclinic.courses.specs import PlanIn
+
+    return plan_create(
+        actor=actor_for(owner_membership(patient.clinic)), patient=patient,
+        data=PlanIn(indication=indication, body_areas=["face"], technique=technique,
+                    depth_min_mm="1", depth_max_mm="4", needle_length_mm="4",
+                    cocktail=[{"product": p.pk, "dose_ml": "1.00"} for p in products],
+                    planned_sessions=sessions))
+
+
+def ready_patient(*, clinic: Clinic, clock, practitioner: Membership):
+    """A patient cleared for treatment (intake, consent, negative allergy test read 30 h
+    after it was given) with one product and a plan for it."""
+    from mesoclinic.consultation.services import allergy_test_read
+    from mesoclinic.consultation.specs import AllergyReadIn
+
+    product, lot = make_product_with_lot(clinic=clinic)
+    patient = make_patient(clinic=clinic)
+    make_intake(patient=patient)
+    sign_treatment_consent(patient=patient)
+    test = give_allergy_test(patient=patient, lots=[lot])
+    clock.advance(hours=30)
+    allergy_test_read(actor=actor_for(practitioner), test=test,
+                      data=AllergyReadIn(result="negative"))
+    clock.advance(hours=25)
+    plan = make_plan(patient=patient, products=[product])
+    return patient, product, lot, plan

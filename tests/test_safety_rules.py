@@ -155,3 +155,43 @@ def test_every_finding_names_its_source_and_blocks_come_first(at):
     assert all(f.source for f in findings)
     severities = [f.severity for f in findings]
     assert severities == sorted(severities, key=lambda s: s != Severity.BLOCK)
+
+
+# Course, lot and depth rules -------------------------------------------------------------
+
+from mesoclinic.safety.rules import CourseFact, LotFact  # noqa: E402
+
+
+@given(at=moments, gap=st.integers(0, 40), improved=st.booleans())
+def test_interval_findings_follow_the_days_since_the_last_session(at, gap, improved):
+    course = CourseFact(planned_sessions=10, sessions_done=3,
+                        last_session_on=at.date() - timedelta(days=gap),
+                        improvement_recorded=improved)
+    found = codes(cleared(at, course=course))
+    assert ("interval-too-short" in found) == (gap < 7)
+    assert ("interval-long" in found) == (gap > 10 and not improved)
+
+
+@given(at=moments, planned=st.integers(3, 20), done=st.integers(0, 20))
+def test_the_course_never_exceeds_its_planned_count_or_15(at, planned, done):
+    course = CourseFact(planned_sessions=planned, sessions_done=done,
+                        last_session_on=None, improvement_recorded=False)
+    assert ("course-max-sessions" in codes(cleared(at, course=course))) == (
+        done + 1 > min(planned, 15))
+
+
+@given(at=moments, days_left=st.integers(-30, 30), recalled=st.booleans())
+def test_lot_rules(at, days_left, recalled):
+    lot = LotFact("A123", at.date() + timedelta(days=days_left), recalled)
+    found = codes(cleared(at, lots=(lot,)))
+    assert ("lot-expired" in found) == (days_left < 0)
+    assert ("lot-recalled" in found) == recalled
+
+
+@given(at=moments, depth=st.floats(0, 8, allow_nan=False))
+def test_depth_outside_the_technique_range_warns(at, depth):
+    findings = {f.code: f for f in evaluate(cleared(at, depths_mm=(depth,),
+                                                    depth_range_mm=(1.0, 4.0)))}
+    assert ("depth-out-of-range" in findings) == (not 1.0 <= depth <= 4.0)
+    if "depth-out-of-range" in findings:
+        assert findings["depth-out-of-range"].severity == Severity.WARN

@@ -134,3 +134,22 @@ class CatalogueRelease(models.Model):
 
     class Meta:
         ordering = ["-loaded_at"]
+
+
+class ProtocolTemplate(models.Model):
+    """The catalogue's starting protocol for an indication; a plan begins as a copy."""
+
+    indication = models.OneToOneField(Indication, on_delete=models.CASCADE,
+                                      related_name="template")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    depth_min_mm = models.FloatField(null=True)
+    depth_max_mm = models.FloatField(null=True)
+    needle_length_mm = models.FloatField(null=True)
+    sessions = models.PositiveSmallIntegerField()
+    initial_interval_days = models.PositiveSmallIntegerField(default=7)
+    substances = models.ManyToManyField(Substance, related_name="+", blank=True)
+    source = models.TextField()
+    release = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return f"template for {self.indication}"

@@ -13,6 +13,7 @@ from mesoclinic.catalog.models import (
     CatalogueRelease,
     Indication,
     OutcomeScale,
+    ProtocolTemplate,
     SideEffect,
     Substance,
     SubstanceClass,
@@ -70,12 +71,23 @@ def catalogue_load(*, data: dict[str, Any] | None = None) -> CatalogueRelease:
          "substance_class": classes[e["class"]], "is_nsaid": e.get("nsaid", False)}
         for e in data["substances"]
     ]
-    _upsert(Substance, substances, release, sources)
-    _upsert(Technique, data["techniques"], release, sources)
+    by_code = _upsert(Substance, substances, release, sources)
+    techniques = _upsert(Technique, data["techniques"], release, sources)
     _upsert(SideEffect, data["side_effects"], release, sources)
+    for entry in data.get("templates", []):
+        template, _created = ProtocolTemplate.objects.update_or_create(
+            indication=indications[entry["indication"]],
+            defaults={
+                "technique": techniques[entry["technique"]],
+                "depth_min_mm": entry["depth_min_mm"], "depth_max_mm": entry["depth_max_mm"],
+                "needle_length_mm": entry["needle_length_mm"], "sessions": entry["sessions"],
+                "initial_interval_days": entry["initial_interval_days"],
+                "source": _expand_source(entry["source"], sources), "release": release,
+            })
+        template.substances.set([by_code[c] for c in entry["substances"]])
     count = sum(len(data[k]) for k in (
         "body_areas", "outcome_scales", "indications", "substance_classes", "substances",
-        "techniques", "side_effects"))
+        "techniques", "side_effects", "templates") if k in data)
     record, _created = CatalogueRelease.objects.update_or_create(
         version=release, defaults={"entries": count}
     )

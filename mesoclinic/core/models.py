@@ -72,6 +72,8 @@ class Clinic(models.Model):
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Weekdays the clinic treats patients, Monday = 0: "012345" is Monday to Saturday.
+    opening_days = models.CharField(_("opening days"), max_length=7, default="012345")
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -85,6 +87,10 @@ class Clinic(models.Model):
     @property
     def zoneinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def open_weekdays(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.opening_days if d.isdigit() and int(d) < 7)
 
 
 class Membership(models.Model):

@@ -17,6 +17,8 @@ class Product(models.Model):
     manufacturer = models.CharField(_("manufacturer"), max_length=150, blank=True)
     substances = models.ManyToManyField(Substance, related_name="products", blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
+    low_stock_ml = models.DecimalField(_("low stock below (ml)"), max_digits=9,
+                                       decimal_places=2, default=10)
 
     class Meta:
         verbose_name = _("product")
@@ -37,6 +39,8 @@ class Lot(models.Model):
     quantity = models.DecimalField(_("quantity (ml)"), max_digits=9, decimal_places=2,
                                    default=0)
     recalled = models.BooleanField(_("recalled"), default=False)
+    recalled_at = models.DateTimeField(null=True, blank=True)
+    recall_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("lot")

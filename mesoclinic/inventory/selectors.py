@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesoclinic.core.context import Actor
@@ -35,3 +39,19 @@ def access_lot(*, actor: Actor, lot_id: int) -> Lot:
     if lot is None:
         raise NotFound(_("Unknown lot."), field="lot")
     return lot
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product: Product
+    usable_ml: Decimal
+    low: bool
+
+
+def stock_levels(*, actor: Actor) -> list[StockLine]:
+    today = timezone.localdate()
+    products = Product.objects.filter(clinic_id=actor.clinic_id, is_active=True).annotate(
+        usable=Sum("lots__quantity",
+                   filter=Q(lots__recalled=False, lots__expiry__gte=today))).order_by("name")
+    return [StockLine(p, p.usable or Decimal(0), (p.usable or Decimal(0)) < p.low_stock_ml)
+            for p in products]

@@ -14,7 +14,12 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.web import staff_view
-from mesoclinic.inventory.selectors import access_products, clinic_lots, clinic_products
+from mesoclinic.inventory.selectors import (
+    access_products,
+    clinic_lots,
+    clinic_products,
+    stock_levels,
+)
 from mesoclinic.inventory.services import lot_create, product_create
 
 
@@ -61,6 +66,7 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         except MesoclinicError as error:
             errors[error.field or "form"] = [error.message]
     context = {"products": clinic_products(actor=actor), "lots": clinic_lots(actor=actor),
+               "stock": stock_levels(actor=actor),
                "substances": Substance.objects.order_by("name"), "errors": errors,
                "today": timezone.localdate(), "values": request.POST}
     return render(request, "inventory/products.html", context, status=400 if errors else 200)

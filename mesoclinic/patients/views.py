@@ -14,6 +14,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.courses import selectors as course_selectors
 from mesoclinic.patients.models import FitzpatrickType, Patient, Sex
 from mesoclinic.patients.selectors import access_patient, patient_revisions, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
@@ -95,6 +96,8 @@ def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict
         "allergy_tests": consultation.patient_allergy_tests(patient=patient) if clinical else [],
         "body_areas": BodyArea.objects.order_by("name") if clinical else [],
         "photo_views": PhotoView.choices,
+        "plans": course_selectors.plans_with_progress(patient=patient) if clinical else [],
+        "may_prescribe": actor.role in ("owner", "practitioner"),
         **extra,
     }
 

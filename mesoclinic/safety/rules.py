@@ -55,6 +55,21 @@ class ConsentFact:
 
 
 @dataclass(frozen=True)
+class LotFact:
+    number: str
+    expiry: date
+    recalled: bool
+
+
+@dataclass(frozen=True)
+class CourseFact:
+    planned_sessions: int
+    sessions_done: int
+    last_session_on: date | None
+    improvement_recorded: bool
+
+
+@dataclass(frozen=True)
 class Snapshot:
     at: datetime  # aware, in the clinic's time zone
     birth_date: date
@@ -66,6 +81,10 @@ class Snapshot:
     current_treatment_consent_version: int | None = None
     practitioner_qualified: bool = False
     intake_on_record: bool = True
+    course: CourseFact | None = None
+    lots: tuple[LotFact, ...] = ()
+    depths_mm: tuple[float, ...] = ()
+    depth_range_mm: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -233,8 +252,70 @@ def intake_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
                     SRC_BOOKING)]
 
 
+MAX_SESSIONS = 15
+MIN_INTERVAL_DAYS = 7
+INITIAL_INTERVAL_MAX_DAYS = 10
+
+
+def course_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    """``course-max-sessions``, ``interval-too-short`` and ``interval-long`` (warn)."""
+    course = s.course
+    if course is None:
+        return []
+    findings = []
+    limit = min(course.planned_sessions, MAX_SESSIONS)
+    if course.sessions_done + 1 > limit:
+        findings.append(Finding(
+            "course-max-sessions", Severity.BLOCK,
+            _("This would be session %(n)d of a course planned for %(limit)d (15 at most).")
+            % {"n": course.sessions_done + 1, "limit": limit}, SRC_RISKS))
+    if course.last_session_on is not None:
+        gap = (s.at.date() - course.last_session_on).days
+        if gap < MIN_INTERVAL_DAYS:
+            earliest = course.last_session_on + timedelta(days=MIN_INTERVAL_DAYS)
+            findings.append(Finding(
+                "interval-too-short", Severity.BLOCK,
+                _("Only %(gap)d days since the last session: the next is possible from "
+                  "%(earliest)s.") % {"gap": gap, "earliest": _day(earliest)}, SRC_RISKS,
+                {"earliest": earliest.isoformat()}))
+        elif gap > INITIAL_INTERVAL_MAX_DAYS and not course.improvement_recorded:
+            findings.append(Finding(
+                "interval-long", Severity.WARN,
+                _("%(gap)d days since the last session: at first, sessions are 7 to 10 days "
+                  "apart.") % {"gap": gap}, SRC_RISKS))
+    return findings
+
+
+def lot_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    findings = []
+    for lot in s.lots:
+        if lot.recalled:
+            findings.append(Finding("lot-recalled", Severity.BLOCK,
+                                    _("Lot %(lot)s has been recalled and may not be injected.")
+                                    % {"lot": lot.number}, SRC_DESIGN))
+        if lot.expiry < s.at.date():
+            findings.append(Finding("lot-expired", Severity.BLOCK,
+                                    _("Lot %(lot)s expired on %(day)s.")
+                                    % {"lot": lot.number, "day": _day(lot.expiry)}, SRC_DESIGN))
+    return findings
+
+
+def depth_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    if s.depth_range_mm is None:
+        return []
+    low, high = s.depth_range_mm
+    outside = sorted({d for d in s.depths_mm if not low <= d <= high})
+    if not outside:
+        return []
+    return [Finding("depth-out-of-range", Severity.WARN,
+                    _("Depth %(depths)s mm is outside the technique's %(low)s–%(high)s mm.")
+                    % {"depths": ", ".join(f"{d:g}" for d in outside), "low": f"{low:g}",
+                       "high": f"{high:g}"}, SRC_RISKS)]
+
+
 RULES = (practitioner_findings, consent_findings, intake_findings, allergy_findings,
-         nsaid_findings, contraindication_findings)
+         nsaid_findings, contraindication_findings, course_findings, lot_findings,
+         depth_findings)
 
 
 def evaluate(snapshot: Snapshot, translate: Translate = _identity) -> list[Finding]:

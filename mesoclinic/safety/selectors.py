@@ -19,13 +19,30 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
+from mesoclinic.courses.models import SessionStatus, TreatmentPlan
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
 from mesoclinic.safety.models import SafetyOverride
 
 
+def course_fact(plan: TreatmentPlan, *, excluding_session_id: int | None = None
+                ) -> rules.CourseFact:
+    """How far a plan's course has gone: sessions done (or under way) and the last one."""
+    sessions = [s for s in plan.sessions.all()
+                if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS)
+                and s.pk != excluding_session_id]
+    tz = plan.clinic.zoneinfo
+    days = [s.started_at.astimezone(tz).date() if s.started_at else s.scheduled_on
+            for s in sessions]
+    return rules.CourseFact(planned_sessions=plan.planned_sessions,
+                            sessions_done=len(sessions),
+                            last_session_on=max(days) if days else None,
+                            improvement_recorded=plan.improvement_recorded_on is not None)
+
+
 def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: datetime,
-                    product_ids: frozenset[int]) -> rules.Snapshot:
+                    product_ids: frozenset[int],
+                    course: rules.CourseFact | None = None) -> rules.Snapshot:
     at_local = at.astimezone(patient.clinic.zoneinfo)
     intake = IntakeSubmission.objects.filter(patient=patient).order_by("-version").first()
     tests = AllergyTest.objects.filter(patient=patient).prefetch_related("injections")
@@ -58,6 +75,7 @@ def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: da
             practitioner and practitioner.is_active and practitioner.qualification_verified
             and may_be_qualified(practitioner.role)),
         intake_on_record=intake is not None,
+        course=course,
     )
 
 
@@ -91,10 +109,11 @@ def access_practitioner(*, actor: Actor, user_id: int) -> Membership:
 
 
 def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: datetime,
-                      product_ids: frozenset[int] = frozenset()) -> Checklist:
+                      product_ids: frozenset[int] = frozenset(),
+                      course: rules.CourseFact | None = None) -> Checklist:
     """The pre-treatment checklist, with any practitioner overrides for that day."""
     snapshot = safety_snapshot(patient=patient, practitioner=practitioner, at=at,
-                               product_ids=product_ids)
+                               product_ids=product_ids, course=course)
     findings = rules.evaluate(snapshot, _)
     overrides = {
         o.code: o for o in SafetyOverride.objects.filter(

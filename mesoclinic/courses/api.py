@@ -1,0 +1,321 @@
+"""API of courses: plans, the proposed schedule, sessions, injections, products and lots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.roles import require_clinician
+from mesoclinic.courses.models import Injection, Session, TreatmentPlan
+from mesoclinic.courses.selectors import (
+    access_plan,
+    access_session,
+    lot_recipients,
+    patient_plans,
+    plan_proposal,
+    session_injections,
+)
+from mesoclinic.courses.services import (
+    SafetyBlocked,
+    injection_add,
+    plan_book_proposed,
+    plan_create,
+    plan_record_improvement,
+    session_complete,
+    session_start,
+)
+from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
+from mesoclinic.inventory.models import Lot, Product
+from mesoclinic.inventory.selectors import access_lot, access_products, clinic_lots, clinic_products
+from mesoclinic.inventory.services import lot_create, product_create
+from mesoclinic.patients.selectors import access_patient
+
+router = Router(tags=["courses"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class CocktailOut(Schema):
+    product: int = Field(alias="product_id")
+    dose_ml: Decimal
+
+
+class PlanOut(Schema):
+    id: int
+    patient: int = Field(alias="patient_id")
+    indication: str
+    body_areas: list[str]
+    technique: str
+    depth_min_mm: Decimal | None
+    depth_max_mm: Decimal | None
+    needle_length_mm: Decimal | None
+    device: str
+    cocktail: list[CocktailOut]
+    planned_sessions: int
+    initial_interval_days: int
+    improved_interval_days: int
+    monthly_interval_days: int
+    maintenance_interval_days: int
+    improvement_recorded_on: date | None
+    status: str
+
+    @staticmethod
+    def resolve_indication(obj: TreatmentPlan) -> str:
+        return obj.indication.code
+
+    @staticmethod
+    def resolve_technique(obj: TreatmentPlan) -> str:
+        return obj.technique.code
+
+    @staticmethod
+    def resolve_body_areas(obj: TreatmentPlan) -> list[str]:
+        return [area.code for area in obj.body_areas.all()]
+
+    @staticmethod
+    def resolve_cocktail(obj: TreatmentPlan) -> list:
+        return list(obj.cocktail.all())
+
+
+@router.get("/patients/{int:patient_id}/plans", response={200: list[PlanOut], **ERRORS})
+def list_plans(request: HttpRequest, patient_id: int) -> list:
+    actor = api_actor(request)
+    require_clinician(actor.role)
+    return patient_plans(patient=access_patient(actor=actor, patient_id=patient_id))
+
+
+@router.post("/patients/{int:patient_id}/plans", response={201: PlanOut, **ERRORS},
+             summary="Create a treatment plan (practitioners)")
+def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Status:
+    actor = api_actor(request)
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    plan = plan_create(actor=actor, patient=patient, data=payload)
+    return Status(201, access_plan(actor=actor, plan_id=plan.pk, audit=False))
+
+
+@router.get("/plans/{int:plan_id}", response={200: PlanOut, **ERRORS})
+def read_plan(request: HttpRequest, plan_id: int) -> TreatmentPlan:
+    return access_plan(actor=api_actor(request), plan_id=plan_id)
+
+
+class ScheduleOut(Schema):
+    dates: list[date]
+    maintenance: date | None
+
+
+@router.get("/plans/{int:plan_id}/schedule", response={200: ScheduleOut, **ERRORS},
+            summary="The proposed dates of the remaining sessions")
+def read_schedule(request: HttpRequest, plan_id: int) -> ScheduleOut:
+    proposal = plan_proposal(plan=access_plan(actor=api_actor(request), plan_id=plan_id))
+    return ScheduleOut(dates=list(proposal.dates), maintenance=proposal.maintenance)
+
+
+class SessionOut(Schema):
+    id: int
+    plan: int = Field(alias="plan_id")
+    scheduled_on: date
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    practitioner: int | None = Field(alias="practitioner_id")
+    anaesthetic_cream: bool
+    reactions: list[str]
+
+
+@router.post("/plans/{int:plan_id}/book", response={201: list[SessionOut], **ERRORS},
+             summary="Book the proposed sessions (replaces the planned ones not started)")
+def book_plan(request: HttpRequest, plan_id: int) -> Status:
+    actor = api_actor(request)
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    return Status(201, plan_book_proposed(actor=actor, plan=plan))
+
+
+class ImprovementIn(Schema):
+    on: date | None = None
+
+
+@router.post("/plans/{int:plan_id}/improvement", response={200: PlanOut, **ERRORS},
+             summary="Record that improvement was seen: the intervals widen")
+def record_improvement(request: HttpRequest, plan_id: int, payload: ImprovementIn
+                       ) -> TreatmentPlan:
+    actor = api_actor(request)
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    plan_record_improvement(actor=actor, plan=plan, on=payload.on or timezone.localdate())
+    return access_plan(actor=actor, plan_id=plan_id, audit=False)
+
+
+@router.get("/plans/{int:plan_id}/sessions", response={200: list[SessionOut], **ERRORS})
+def list_sessions(request: HttpRequest, plan_id: int) -> list:
+    return list(access_plan(actor=api_actor(request), plan_id=plan_id).sessions.all())
+
+
+class FindingOut(Schema):
+    code: str
+    severity: str
+    message: str
+    blocking: bool
+
+
+class BlockedOut(ErrorOut):
+    findings: list[FindingOut]
+
+
+@router.post("/sessions/{int:session_id}/start",
+             response={200: SessionOut, 409: BlockedOut, **ERRORS},
+             summary="Start a session: the checklist must pass (or its blocks be overridden)")
+def start_session(request: HttpRequest, session_id: int):
+    actor = api_actor(request)
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    try:
+        return session_start(actor=actor, session=session)
+    except SafetyBlocked as blocked:
+        return Status(409, BlockedOut(
+            detail=blocked.message, code=blocked.code, field=None,
+            findings=[FindingOut(code=f.finding.code, severity=str(f.finding.severity),
+                                 message=f.finding.message, blocking=f.blocking)
+                      for f in blocked.findings]))
+
+
+class InjectionOut(Schema):
+    id: int
+    lot: int = Field(alias="lot_id")
+    product: int = Field(alias="product_id")
+    chart_map: str
+    zone: str
+    whole_zone: bool
+    x: Decimal
+    y: Decimal
+    volume_ml: Decimal
+    depth_mm: Decimal
+    passes: int
+
+
+class ChartedOut(Schema):
+    injection: InjectionOut
+    warnings: list[FindingOut]
+
+
+@router.get("/sessions/{int:session_id}", response={200: SessionOut, **ERRORS})
+def read_session(request: HttpRequest, session_id: int) -> Session:
+    return access_session(actor=api_actor(request), session_id=session_id)
+
+
+@router.get("/sessions/{int:session_id}/injections", response={200: list[InjectionOut],
+                                                                **ERRORS})
+def list_injections(request: HttpRequest, session_id: int) -> list[Injection]:
+    session = access_session(actor=api_actor(request), session_id=session_id)
+    return session_injections(session=session)
+
+
+@router.post("/sessions/{int:session_id}/injections", response={201: ChartedOut, **ERRORS},
+             summary="Chart one injection; the lot's stock goes down")
+def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn) -> Status:
+    actor = api_actor(request)
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    charted = injection_add(actor=actor, session=session, data=payload)
+    return Status(201, ChartedOut(
+        injection=charted.injection,
+        warnings=[FindingOut(code=w.code, severity=str(w.severity), message=w.message,
+                             blocking=False) for w in charted.warnings]))
+
+
+@router.post("/sessions/{int:session_id}/complete", response={200: SessionOut, **ERRORS})
+def complete_session(request: HttpRequest, session_id: int,
+                     payload: SessionCompleteIn) -> Session:
+    actor = api_actor(request)
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    return session_complete(actor=actor, session=session, data=payload)
+
+
+# Products and lots ------------------------------------------------------------------
+
+
+class ProductIn(Schema):
+    name: str = Field(min_length=1, max_length=150)
+    manufacturer: str = Field(default="", max_length=150)
+    substances: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+    manufacturer: str
+    substances: list[str]
+    low_stock_ml: Decimal
+
+    @staticmethod
+    def resolve_substances(obj: Product) -> list[str]:
+        return [s.code for s in obj.substances.all()]
+
+
+class LotIn(Schema):
+    product: int
+    number: str = Field(min_length=1, max_length=60)
+    expiry: date
+    quantity: Decimal = Field(ge=0, le=100000, decimal_places=2)
+
+
+class LotOut(Schema):
+    id: int
+    product: int = Field(alias="product_id")
+    number: str
+    expiry: date
+    quantity: Decimal
+    recalled: bool
+
+
+@router.get("/products", response={200: list[ProductOut], **ERRORS})
+def list_products(request: HttpRequest) -> list:
+    return list(clinic_products(actor=api_actor(request)))
+
+
+@router.post("/products", response={201: ProductOut, **ERRORS})
+def create_product(request: HttpRequest, payload: ProductIn) -> Status:
+    actor = api_actor(request)
+    return Status(201, product_create(actor=actor, name=payload.name,
+                                      manufacturer=payload.manufacturer,
+                                      substance_codes=payload.substances))
+
+
+@router.get("/lots", response={200: list[LotOut], **ERRORS})
+def list_lots(request: HttpRequest) -> list:
+    return list(clinic_lots(actor=api_actor(request)))
+
+
+@router.post("/lots", response={201: LotOut, **ERRORS})
+def create_lot(request: HttpRequest, payload: LotIn) -> Status:
+    actor = api_actor(request)
+    product = access_products(actor=actor, product_ids=[payload.product])[0]
+    return Status(201, lot_create(actor=actor, product=product, number=payload.number,
+                                  expiry=payload.expiry, quantity=payload.quantity))
+
+
+class RecipientOut(Schema):
+    patient: int
+    last_name: str
+    first_name: str
+    phone: str
+    email: str
+    first_exposure: datetime
+    last_exposure: datetime
+    volume_ml: Decimal
+    allergy_test: bool
+
+
+@router.get("/lots/{int:lot_id}/recipients", response={200: list[RecipientOut], **ERRORS},
+            summary="Which patients received this lot, with their contact details")
+def lot_recipients_api(request: HttpRequest, lot_id: int) -> list[RecipientOut]:
+    actor = api_actor(request)
+    require_clinician(actor.role)
+    lot: Lot = access_lot(actor=actor, lot_id=lot_id)
+    out = []
+    for e in lot_recipients(actor=actor, lot=lot):
+        out.append(RecipientOut(patient=e.patient.pk, last_name=e.patient.last_name,
+                                first_name=e.patient.first_name, phone=e.patient.phone,
+                                email=e.patient.email, first_exposure=e.first,
+                                last_exposure=e.last, volume_ml=e.volume_ml,
+                                allergy_test=e.allergy_test))
+    return out

@@ -1,0 +1,35 @@
+"""The printable treatment summary of a patient (WeasyPrint)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from mesoclinic.consultation.selectors import patient_allergy_tests, patient_consents
+from mesoclinic.courses.selectors import patient_plans, product_totals
+from mesoclinic.courses.zones import zone_label
+from mesoclinic.patients.models import Patient
+
+
+def treatment_summary_pdf(*, patient: Patient) -> bytes:
+    plans = []
+    for plan in patient_plans(patient=patient):
+        sessions = []
+        for session in plan.sessions.all():
+            if session.started_at is None:
+                continue
+            injections = list(session.injections.select_related("product", "lot"))
+            sessions.append({
+                "session": session,
+                "totals": product_totals(injections),
+                "injections": [(i, zone_label(i.chart_map, i.zone)) for i in injections],
+            })
+        plans.append({"plan": plan, "sessions": sessions})
+    html = render_to_string("courses/summary_pdf.html", {
+        "patient": patient, "clinic": patient.clinic, "plans": plans,
+        "tests": patient_allergy_tests(patient=patient),
+        "consents": patient_consents(patient=patient),
+        "printed": timezone.localtime(timezone=patient.clinic.zoneinfo),
+    })
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,307 @@
+"""Reads of courses: plans and sessions through access loaders, the schedule proposal,
+template defaults, totals per product, stock, the recall list and the timeline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from mesoclinic.catalog.models import Indication, ProtocolTemplate
+from mesoclinic.consultation.models import (
+    AllergyResult,
+    AllergyTest,
+    AllergyTestInjection,
+    Consent,
+    IntakeSubmission,
+    Photo,
+)
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.core.roles import require_clinician
+from mesoclinic.courses import schedule
+from mesoclinic.courses.models import (
+    Injection,
+    PlanTemplate,
+    Session,
+    SessionStatus,
+    TreatmentPlan,
+)
+from mesoclinic.inventory.models import Lot, Product
+from mesoclinic.patients.models import Patient
+
+
+def _plans() -> QuerySet[TreatmentPlan]:
+    return TreatmentPlan.objects.select_related(
+        "patient", "clinic", "indication", "technique", "created_by"
+    ).prefetch_related("body_areas", "cocktail__product",
+                       Prefetch("sessions", queryset=Session.objects.order_by("scheduled_on",
+                                                                              "id")))
+
+
+def access_plan(*, actor: Actor, plan_id: int, audit: bool = True) -> TreatmentPlan:
+    require_clinician(actor.role)
+    plan = _plans().filter(pk=plan_id, clinic_id=actor.clinic_id).first()
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    if audit:
+        audit_record(actor=actor, action="plan.view", object_type="plan", object_id=plan.pk,
+                     patient_id=plan.patient_id)
+    return plan
+
+
+def patient_plans(*, patient: Patient) -> list[TreatmentPlan]:
+    return list(_plans().filter(patient=patient))
+
+
+def plans_with_progress(*, patient: Patient) -> list[TreatmentPlan]:
+    plans = list(TreatmentPlan.objects.filter(patient=patient).select_related("indication")
+                 .annotate(done_count=Count("sessions", filter=Q(
+                     sessions__status=SessionStatus.COMPLETED))).order_by("-created_at"))
+    return plans
+
+
+def access_session(*, actor: Actor, session_id: int, audit: bool = True) -> Session:
+    require_clinician(actor.role)
+    session = (Session.objects.select_related("plan__technique", "plan__indication",
+                                              "plan__clinic", "patient", "practitioner",
+                                              "technique")
+               .filter(pk=session_id, clinic_id=actor.clinic_id).first())
+    if session is None:
+        raise NotFound(_("No such session."))
+    if audit:
+        audit_record(actor=actor, action="session.view", object_type="session",
+                     object_id=session.pk, patient_id=session.patient_id)
+    return session
+
+
+def session_injections(*, session: Session) -> list[Injection]:
+    return list(session.injections.select_related("lot", "product").order_by("created_at",
+                                                                             "id"))
+
+
+@dataclass(frozen=True)
+class ProductTotal:
+    product: Product
+    volume_ml: Decimal
+    points: int
+
+
+def product_totals(injections: list[Injection]) -> list[ProductTotal]:
+    volumes: dict[int, Decimal] = defaultdict(Decimal)
+    points: dict[int, int] = defaultdict(int)
+    products: dict[int, Product] = {}
+    for injection in injections:
+        volumes[injection.product_id] += injection.volume_ml
+        points[injection.product_id] += 1
+        products[injection.product_id] = injection.product
+    return [ProductTotal(products[pid], volumes[pid], points[pid])
+            for pid in sorted(products, key=lambda p: products[p].name)]
+
+
+def plan_product_ids(plan: TreatmentPlan) -> frozenset[int]:
+    return frozenset(item.product_id for item in plan.cocktail.all())
+
+
+def usable_lots_for(*, plan: TreatmentPlan, on: date) -> list[Lot]:
+    return list(Lot.objects.select_related("product").filter(
+        clinic_id=plan.clinic_id, product_id__in=plan_product_ids(plan), recalled=False,
+        expiry__gte=on, quantity__gt=0).order_by("product__name", "expiry"))
+
+
+# The schedule -----------------------------------------------------------------------
+
+
+def _earliest_day(plan: TreatmentPlan) -> date | None:
+    """From the facts the schedule engine needs: the latest negative allergy-test reading
+    of the plan's products, and the last NSAID dose on the latest intake."""
+    products = plan_product_ids(plan)
+    reads = [t.read_at for t in AllergyTest.objects.filter(
+        patient_id=plan.patient_id, result=AllergyResult.NEGATIVE,
+        injections__product_id__in=products).distinct() if t.read_at]
+    intake = IntakeSubmission.objects.filter(patient_id=plan.patient_id).order_by(
+        "-version").first()
+    doses = [date.fromisoformat(m["last_dose"]) for m in (intake.medications if intake else [])
+             if m.get("drug_class") in ("aspirin", "nsaid") and m.get("last_dose")]
+    tz = plan.clinic.zoneinfo
+    return schedule.earliest_day(
+        allergy_read_at=max(reads).astimezone(tz) if reads else None,
+        last_nsaid_dose=max(doses) if doses else None)
+
+
+def plan_policy(plan: TreatmentPlan) -> schedule.Policy:
+    return schedule.Policy(
+        planned_sessions=plan.planned_sessions,
+        initial_interval_days=plan.initial_interval_days,
+        improved_interval_days=plan.improved_interval_days,
+        monthly_interval_days=plan.monthly_interval_days,
+        maintenance_interval_days=plan.maintenance_interval_days,
+    )
+
+
+def plan_proposal(*, plan: TreatmentPlan, today: date | None = None) -> schedule.Proposal:
+    tz = plan.clinic.zoneinfo
+    done = tuple(
+        (s.started_at.astimezone(tz).date() if s.started_at else s.scheduled_on)
+        for s in plan.sessions.all()
+        if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS))
+    return schedule.propose(schedule.Course(
+        policy=plan_policy(plan), done=done,
+        improvement_recorded_on=plan.improvement_recorded_on,
+        today=today or clock.now().astimezone(tz).date(),
+        not_before=_earliest_day(plan),
+        open_weekdays=plan.clinic.open_weekdays or frozenset(range(7)),
+    ))
+
+
+# Templates --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanDefaults:
+    source: str
+    technique: str
+    depth_min_mm: Any
+    depth_max_mm: Any
+    needle_length_mm: Any
+    planned_sessions: int
+    initial_interval_days: int
+    body_areas: list[str]
+    cocktail: list[dict[str, Any]]
+
+
+def plan_defaults(*, actor: Actor, indication: Indication) -> PlanDefaults:
+    """The clinic's own template for the indication if it has one, else the catalogue's;
+    the catalogue's suggested substances become the clinic's products that contain them."""
+    own = PlanTemplate.objects.filter(clinic_id=actor.clinic_id,
+                                      indication=indication).select_related("technique").first()
+    areas = [a.code for a in indication.body_areas.all()[:2]]
+    if own is not None:
+        return PlanDefaults(own.name, own.technique.code, own.depth_min_mm, own.depth_max_mm,
+                            own.needle_length_mm, own.planned_sessions,
+                            own.initial_interval_days, areas, own.cocktail)
+    template = ProtocolTemplate.objects.select_related("technique").prefetch_related(
+        "substances").filter(indication=indication).first()
+    if template is None:
+        return PlanDefaults(_("No template"), "single-needle", 1, 4, 4, 6, 7, areas, [])
+    substances = list(template.substances.all())
+    products = Product.objects.filter(clinic_id=actor.clinic_id, is_active=True,
+                                      substances__in=substances).distinct()[:3]
+    return PlanDefaults(
+        _("Catalogue template"), template.technique.code, template.depth_min_mm,
+        template.depth_max_mm, template.needle_length_mm, template.sessions,
+        template.initial_interval_days, areas,
+        [{"product": p.pk, "dose_ml": "1.00"} for p in products])
+
+
+# Recall -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exposure:
+    patient: Patient
+    first: datetime
+    last: datetime
+    volume_ml: Decimal
+    allergy_test: bool
+
+
+def lot_recipients(*, actor: Actor, lot: Lot) -> list[Exposure]:
+    """Which patients received lot X — charted in a session, or in an allergy test. Each
+    patient listed is an access to their contact details, and is audited as such."""
+    exposures: dict[int, dict[str, Any]] = {}
+
+    def note(patient: Patient, when: datetime, volume: Decimal, test: bool) -> None:
+        entry = exposures.setdefault(patient.pk, {"patient": patient, "first": when,
+                                                  "last": when, "volume": Decimal(0),
+                                                  "test": False})
+        entry["first"] = min(entry["first"], when)
+        entry["last"] = max(entry["last"], when)
+        entry["volume"] += volume
+        entry["test"] = entry["test"] or test
+
+    for injection in Injection.objects.filter(lot=lot, clinic_id=actor.clinic_id) \
+            .select_related("session__patient"):
+        note(injection.session.patient, injection.created_at, injection.volume_ml, False)
+    for injection in AllergyTestInjection.objects.filter(
+            lot=lot, test__clinic_id=actor.clinic_id).select_related("test__patient"):
+        note(injection.test.patient, injection.test.given_at, Decimal(0), True)
+    found = sorted((Exposure(e["patient"], e["first"], e["last"], e["volume"], e["test"])
+                    for e in exposures.values()),
+                   key=lambda e: (e.patient.last_name, e.patient.first_name))
+    for exposure in found:
+        audit_record(actor=actor, action="patient.recall_list", object_type="lot",
+                     object_id=lot.pk, patient_id=exposure.patient.pk)
+    return found
+
+
+# Timeline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str
+    url: str = ""
+
+
+def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    """Intake versions, allergy tests, consents, plans, sessions with their injections and
+    photos, newest first."""
+    from django.urls import reverse
+
+    tz = patient.clinic.zoneinfo
+    entries: list[TimelineEntry] = []
+    for intake in IntakeSubmission.objects.filter(patient=patient):
+        entries.append(TimelineEntry(intake.submitted_at, "intake",
+                                     _("Intake questionnaire, version %(v)d") % {
+                                         "v": intake.version},
+                                     ", ".join(intake.conditions) or _("no condition declared"),
+                                     reverse("intake_page", args=[patient.pk])))
+    for test in AllergyTest.objects.filter(patient=patient):
+        entries.append(TimelineEntry(test.given_at, "allergy", _("Allergy test given"),
+                                     test.get_result_display()))
+        if test.read_at:
+            entries.append(TimelineEntry(test.read_at, "allergy", _("Allergy test read"),
+                                         test.get_result_display()))
+    for consent in Consent.objects.filter(patient=patient).select_related("text"):
+        entries.append(TimelineEntry(consent.signed_at, "consent",
+                                     _("Consent signed: %(kind)s") % {
+                                         "kind": consent.get_kind_display()},
+                                     f"v{consent.text.version}"))
+        if consent.withdrawn_at:
+            entries.append(TimelineEntry(consent.withdrawn_at, "consent",
+                                         _("Consent withdrawn: %(kind)s") % {
+                                             "kind": consent.get_kind_display()},
+                                         consent.withdrawal_reason))
+    for plan in TreatmentPlan.objects.filter(patient=patient).select_related("indication"):
+        entries.append(TimelineEntry(plan.created_at, "plan",
+                                     _("Plan created: %(ind)s") % {"ind": plan.indication.name},
+                                     _("%(n)d sessions") % {"n": plan.planned_sessions},
+                                     reverse("plan_detail", args=[plan.pk])))
+    sessions = Session.objects.filter(patient=patient, started_at__isnull=False) \
+        .prefetch_related("injections__product").select_related("plan__indication")
+    for session in sessions:
+        totals = product_totals(list(session.injections.all()))
+        detail = "; ".join(f"{t.product.name} {t.volume_ml} ml ({t.points})" for t in totals)
+        entries.append(TimelineEntry(session.started_at, "session",
+                                     _("Session: %(ind)s — %(status)s") % {
+                                         "ind": session.plan.indication.name,
+                                         "status": session.get_status_display()},
+                                     detail or _("no injection charted"),
+                                     reverse("session_detail", args=[session.pk])))
+    for photo in Photo.objects.filter(patient=patient).select_related("body_area"):
+        entries.append(TimelineEntry(photo.taken_at, "photo", _("Photo"),
+                                     f"{photo.body_area.name}, {photo.get_view_display()}"))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return [TimelineEntry(e.at.astimezone(tz), e.kind, e.title, e.detail, e.url)
+            for e in entries]

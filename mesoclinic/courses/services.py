@@ -1,0 +1,292 @@
+"""Writes of courses: plans, booking the schedule, starting, charting and completing
+sessions, stock and recall. Each is one transaction and writes its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
+from mesoclinic.core.models import Role
+from mesoclinic.core.roles import require_clinician
+from mesoclinic.courses import zones
+from mesoclinic.courses.models import (
+    Injection,
+    PlanProduct,
+    PlanStatus,
+    Session,
+    SessionStatus,
+    TreatmentPlan,
+)
+from mesoclinic.courses.selectors import plan_product_ids, plan_proposal
+from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
+from mesoclinic.inventory.models import Lot, Product
+from mesoclinic.patients.models import Patient
+from mesoclinic.safety import rules
+from mesoclinic.safety.selectors import CheckedFinding, course_fact, patient_checklist
+
+PRESCRIBERS = frozenset({Role.PRACTITIONER, Role.OWNER})
+
+
+class SafetyBlocked(MesoclinicError):
+    code = "safety-blocked"
+    status = 409
+
+    def __init__(self, findings: list[CheckedFinding]):
+        super().__init__(_("The pre-treatment checklist does not pass: %(codes)s.")
+                         % {"codes": ", ".join(f.finding.code for f in findings
+                                               if f.blocking)})
+        self.findings = findings
+
+
+def _require_prescriber(actor: Actor) -> None:
+    if actor.role not in PRESCRIBERS:
+        raise Forbidden(_("Only a practitioner creates or changes a treatment plan."))
+
+
+# Plans ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(*, actor: Actor, patient: Patient, data: PlanIn) -> TreatmentPlan:
+    _require_prescriber(actor)
+    indication = Indication.objects.filter(code=data.indication).first()
+    if indication is None:
+        raise InvalidInput(_("Choose an indication from the catalogue."), field="indication")
+    technique = Technique.objects.filter(code=data.technique).first()
+    if technique is None:
+        raise InvalidInput(_("Choose a technique from the catalogue."), field="technique")
+    areas = list(BodyArea.objects.filter(code__in=data.body_areas))
+    if len(areas) != len(set(data.body_areas)):
+        raise InvalidInput(_("Choose body areas from the catalogue."), field="body_areas")
+    wanted = [item.product for item in data.cocktail]
+    if len(set(wanted)) != len(wanted):
+        raise InvalidInput(_("Each product appears once in the cocktail."), field="cocktail")
+    products = {p.pk: p for p in Product.objects.filter(clinic_id=actor.clinic_id,
+                                                        pk__in=wanted)}
+    if len(products) != len(wanted):
+        raise InvalidInput(_("Choose products of this clinic."), field="cocktail")
+    if technique.needleless and not data.device:
+        raise InvalidInput(_("Name the device used for a needleless technique."),
+                           field="device")
+    plan = TreatmentPlan.objects.create(
+        clinic_id=actor.clinic_id, patient=patient, indication=indication,
+        technique=technique, depth_min_mm=data.depth_min_mm, depth_max_mm=data.depth_max_mm,
+        needle_length_mm=data.needle_length_mm, device=data.device,
+        planned_sessions=data.planned_sessions,
+        initial_interval_days=data.initial_interval_days,
+        improved_interval_days=data.improved_interval_days,
+        monthly_interval_days=data.monthly_interval_days,
+        maintenance_interval_days=data.maintenance_interval_days,
+        notes=data.notes, created_by=actor.user, created_at=clock.now(),
+    )
+    plan.body_areas.set(areas)
+    PlanProduct.objects.bulk_create([PlanProduct(plan=plan, product=products[i.product],
+                                                 dose_ml=i.dose_ml) for i in data.cocktail])
+    audit_record(actor=actor, action="plan.create", object_type="plan", object_id=plan.pk,
+                 patient_id=patient.pk, detail={"indication": indication.code,
+                                                "sessions": plan.planned_sessions})
+    return plan
+
+
+@transaction.atomic
+def plan_record_improvement(*, actor: Actor, plan: TreatmentPlan, on: date) -> TreatmentPlan:
+    """Improvement widens the intervals: every 2 weeks, then monthly."""
+    require_clinician(actor.role)
+    plan.improvement_recorded_on = on
+    plan.save(update_fields=["improvement_recorded_on"])
+    audit_record(actor=actor, action="plan.improvement", object_type="plan",
+                 object_id=plan.pk, patient_id=plan.patient_id, detail={"on": on.isoformat()})
+    return plan
+
+
+@transaction.atomic
+def plan_book_proposed(*, actor: Actor, plan: TreatmentPlan) -> list[Session]:
+    """Book the proposed dates in one action: the planned sessions not yet started are
+    replaced by the current proposal (a re-plan after a missed or moved session)."""
+    require_clinician(actor.role)
+    # Locked so that two people booking the same plan at once do not double its sessions.
+    TreatmentPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    if plan.status != PlanStatus.ACTIVE:
+        raise InvalidInput(_("This plan is not active."), field="plan")
+    plan.sessions.filter(status=SessionStatus.PLANNED).update(status=SessionStatus.CANCELLED)
+    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
+        "clinic").get(pk=plan.pk)
+    proposal = plan_proposal(plan=plan)
+    sessions = Session.objects.bulk_create([
+        Session(clinic_id=plan.clinic_id, patient_id=plan.patient_id, plan=plan,
+                scheduled_on=day, technique_id=plan.technique_id)
+        for day in proposal.dates
+    ])
+    audit_record(actor=actor, action="plan.book", object_type="plan", object_id=plan.pk,
+                 patient_id=plan.patient_id,
+                 detail={"dates": [d.isoformat() for d in proposal.dates]})
+    return sessions
+
+
+# Sessions ---------------------------------------------------------------------------
+
+
+def session_checklist(*, actor: Actor, session: Session, at=None):
+    """The checklist for starting this session now, with the course's own rules."""
+    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
+        "clinic").get(pk=session.plan_id)
+    return patient_checklist(
+        patient=session.patient, practitioner=actor.membership, at=at or clock.now(),
+        product_ids=plan_product_ids(plan),
+        course=course_fact(plan, excluding_session_id=session.pk))
+
+
+@transaction.atomic
+def session_start(*, actor: Actor, session: Session) -> Session:
+    """Start only when the checklist passes (a practitioner may override a block first)."""
+    require_clinician(actor.role)
+    locked = Session.objects.select_for_update().get(pk=session.pk)
+    if locked.status != SessionStatus.PLANNED:
+        raise InvalidInput(_("This session is %(status)s.")
+                           % {"status": locked.get_status_display().lower()}, field="status")
+    checklist = session_checklist(actor=actor, session=locked)
+    if not checklist.passes:
+        raise SafetyBlocked(checklist.findings)
+    locked.status = SessionStatus.IN_PROGRESS
+    locked.started_at = clock.now()
+    locked.practitioner = actor.user
+    locked.checklist = [
+        {"code": f.finding.code, "severity": str(f.finding.severity),
+         "message": f.finding.message,
+         "override": f.override.reason if f.override else None}
+        for f in checklist.findings
+    ]
+    locked.save()
+    audit_record(actor=actor, action="session.start", object_type="session",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"findings": [f["code"] for f in locked.checklist]})
+    return locked
+
+
+@dataclass(frozen=True)
+class Charted:
+    injection: Injection
+    warnings: list[rules.Finding]
+
+
+@transaction.atomic
+def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Charted:
+    """Chart one point or zone. An expired or recalled lot is refused by the safety rules;
+    the lot's stock goes down by the volume."""
+    require_clinician(actor.role)
+    if session.status != SessionStatus.IN_PROGRESS:
+        raise InvalidInput(_("Start the session before charting."), field="session")
+    shape = zones.MAPS[data.chart_map]
+    zone = shape.zone(data.zone) if data.zone else None
+    if data.zone and zone is None:
+        raise InvalidInput(_("Unknown zone for this map."), field="zone")
+    if data.x is None or data.y is None:
+        if zone is None:
+            raise InvalidInput(_("Click on the map or choose a zone."), field="zone")
+        x, y = Decimal(str(zone.cx)), Decimal(str(zone.cy))
+    else:
+        x, y = data.x, data.y
+        if x > shape.width or y > shape.height:
+            raise InvalidInput(_("The point is outside the map."), field="x")
+        if zone is None:
+            zone = next((z for z in shape.zones if z.contains(float(x), float(y))), None)
+    # Locked: two charts drawing on the same lot at once must both be counted.
+    lot = Lot.objects.select_for_update().select_related("product").filter(
+        pk=data.lot, clinic_id=actor.clinic_id).first()
+    if lot is None:
+        raise NotFound(_("Unknown lot."), field="lot")
+    plan = session.plan
+    at = clock.now()
+    snapshot = rules.Snapshot(
+        at=at.astimezone(actor.clinic.zoneinfo), birth_date=session.patient.date_of_birth,
+        lots=(rules.LotFact(lot.number, lot.expiry, lot.recalled),),
+        depths_mm=(float(data.depth_mm),),
+        depth_range_mm=(float(plan.depth_min_mm), float(plan.depth_max_mm))
+        if plan.depth_min_mm is not None and plan.depth_max_mm is not None else None,
+    )
+    blocking = rules.blocks(rules.lot_findings(snapshot, _))
+    if blocking:
+        raise InvalidInput(blocking[0].message, field="lot", code=blocking[0].code)
+    if lot.quantity < data.volume_ml:
+        raise InvalidInput(_("Only %(left)s ml left in lot %(lot)s.")
+                           % {"left": lot.quantity, "lot": lot.number}, field="volume_ml")
+    lot.quantity -= data.volume_ml
+    lot.save(update_fields=["quantity"])
+    injection = Injection.objects.create(
+        clinic_id=actor.clinic_id, session=session, lot=lot, product=lot.product,
+        chart_map=data.chart_map, zone=zone.code if zone else "", whole_zone=data.whole_zone,
+        x=x, y=y, volume_ml=data.volume_ml, depth_mm=data.depth_mm, passes=data.passes,
+        created_at=at)
+    audit_record(actor=actor, action="injection.add", object_type="injection",
+                 object_id=injection.pk, patient_id=session.patient_id,
+                 detail={"lot": lot.number, "volume_ml": str(data.volume_ml)})
+    return Charted(injection, rules.depth_findings(snapshot, _))
+
+
+@transaction.atomic
+def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn) -> Session:
+    require_clinician(actor.role)
+    locked = Session.objects.select_for_update().get(pk=session.pk)
+    if locked.status != SessionStatus.IN_PROGRESS:
+        raise InvalidInput(_("Only a session in progress can be completed."), field="status")
+    ended = data.ended_at or clock.now()
+    if timezone.is_naive(ended):
+        ended = timezone.make_aware(ended)
+    if ended < locked.started_at:
+        raise InvalidInput(_("The end is before the start."), field="ended_at")
+    locked.status = SessionStatus.COMPLETED
+    locked.ended_at = ended
+    locked.anaesthetic_cream = data.anaesthetic_cream
+    locked.device = data.device
+    locked.reactions = sorted(set(data.reactions))
+    locked.notes = data.notes
+    locked.save()
+    plan = locked.plan
+    done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
+    if done >= plan.planned_sessions:
+        TreatmentPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.COMPLETED)
+    audit_record(actor=actor, action="session.complete", object_type="session",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"reactions": locked.reactions})
+    return locked
+
+
+@transaction.atomic
+def session_mark_missed(*, actor: Actor, session: Session) -> Session:
+    require_clinician(actor.role)
+    if session.status != SessionStatus.PLANNED:
+        raise InvalidInput(_("Only a planned session can be missed."), field="status")
+    session.status = SessionStatus.MISSED
+    session.save(update_fields=["status"])
+    audit_record(actor=actor, action="session.missed", object_type="session",
+                 object_id=session.pk, patient_id=session.patient_id)
+    return session
+
+
+# Lots -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lot_recall(*, actor: Actor, lot: Lot, reason: str) -> Lot:
+    require_clinician(actor.role)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the recall."), field="reason")
+    locked = Lot.objects.select_for_update().get(pk=lot.pk, clinic_id=actor.clinic_id)
+    locked.recalled = True
+    locked.recalled_at = clock.now()
+    locked.recall_reason = reason[:300]
+    locked.save(update_fields=["recalled", "recalled_at", "recall_reason"])
+    audit_record(actor=actor, action="lot.recall", object_type="lot", object_id=locked.pk,
+                 detail={"number": locked.number, "reason": locked.recall_reason})
+    return locked

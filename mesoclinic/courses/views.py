@@ -1,0 +1,322 @@
+"""Course pages: plans, the proposed schedule, session charting, recall, timeline, summary."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import MesoclinicError
+from mesoclinic.core.models import Role
+from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.courses import zones
+from mesoclinic.courses.models import SessionStatus
+from mesoclinic.courses.pdf import treatment_summary_pdf
+from mesoclinic.courses.selectors import (
+    access_plan,
+    access_session,
+    lot_recipients,
+    patient_timeline,
+    plan_defaults,
+    plan_proposal,
+    product_totals,
+    session_injections,
+    usable_lots_for,
+)
+from mesoclinic.courses.services import (
+    SafetyBlocked,
+    injection_add,
+    lot_recall,
+    plan_book_proposed,
+    plan_create,
+    plan_record_improvement,
+    session_checklist,
+    session_complete,
+    session_mark_missed,
+    session_start,
+)
+from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
+from mesoclinic.inventory.selectors import access_lot, clinic_products
+from mesoclinic.patients.selectors import access_patient
+
+CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
+COCKTAIL_ROWS = 4
+REACTIONS = [("burning", _("Burning")), ("bleeding", _("Bleeding")), ("pain", _("Pain")),
+             ("bruising", _("Bruising")), ("swelling", _("Swelling")),
+             ("redness", _("Redness")), ("vasovagal", _("Feeling faint")),
+             ("other", _("Other"))]
+
+
+def _plan_form_data(post: Any) -> dict[str, Any]:
+    cocktail = []
+    for row in range(COCKTAIL_ROWS):
+        product, dose = post.get(f"product_{row}", ""), post.get(f"dose_{row}", "").strip()
+        if product or dose:
+            cocktail.append({"product": product or None, "dose_ml": dose or None})
+    data: dict[str, Any] = {
+        "indication": post.get("indication", ""), "body_areas": post.getlist("body_areas"),
+        "technique": post.get("technique", ""), "device": post.get("device", ""),
+        "planned_sessions": post.get("planned_sessions", ""),
+        "initial_interval_days": post.get("initial_interval_days", "7"),
+        "notes": post.get("notes", ""), "cocktail": cocktail,
+    }
+    for name in ("depth_min_mm", "depth_max_mm", "needle_length_mm"):
+        data[name] = post.get(name) or None
+    return data
+
+
+@staff_view(roles=[Role.OWNER, Role.PRACTITIONER])
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id,
+                             audit_action="patient.view" if request.method == "GET" else None)
+    errors: dict[str, list[str]] = {}
+    code = request.POST.get("indication") or request.GET.get("indication") or "cellulite"
+    indication = Indication.objects.filter(code=code).prefetch_related("body_areas").first()
+    if indication is None:
+        indication = Indication.objects.prefetch_related("body_areas").order_by("name").first()
+    defaults = plan_defaults(actor=actor, indication=indication)
+    values: dict[str, Any] = {
+        "indication": indication.code, "body_areas": defaults.body_areas,
+        "technique": defaults.technique, "depth_min_mm": defaults.depth_min_mm,
+        "depth_max_mm": defaults.depth_max_mm, "needle_length_mm": defaults.needle_length_mm,
+        "planned_sessions": defaults.planned_sessions,
+        "initial_interval_days": defaults.initial_interval_days, "device": "", "notes": "",
+        "cocktail": defaults.cocktail,
+    }
+    if request.method == "POST":
+        values = _plan_form_data(request.POST)
+        spec, errors = parse_form(PlanIn, values)
+        if spec is not None:
+            try:
+                plan = plan_create(actor=actor, patient=patient, data=spec)
+                return redirect("plan_detail", plan_id=plan.pk)
+            except MesoclinicError as error:
+                errors = {error.field or "form": [error.message]}
+    rows = list(values.get("cocktail") or [])
+    context = {
+        "patient": patient, "indications": Indication.objects.order_by("name"),
+        "indication": indication, "defaults": defaults, "values": values, "errors": errors,
+        "areas": BodyArea.objects.order_by("name"), "techniques": Technique.objects.all(),
+        "products": clinic_products(actor=actor),
+        "cocktail_rows": [rows[i] if i < len(rows) else {} for i in range(COCKTAIL_ROWS)],
+    }
+    return render(request, "courses/plan_new.html", context, status=400 if errors else 200)
+
+
+@staff_view(roles=CLINICAL)
+def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
+    plan = access_plan(actor=actor, plan_id=plan_id)
+    context = {"plan": plan, "patient": plan.patient, "proposal": plan_proposal(plan=plan),
+               "sessions": list(plan.sessions.all()),
+               "cocktail": list(plan.cocktail.all()), "areas": list(plan.body_areas.all()),
+               "may_prescribe": actor.role in (Role.OWNER, Role.PRACTITIONER)}
+    return render(request, "courses/plan_detail.html", context)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def plan_book(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    try:
+        sessions = plan_book_proposed(actor=actor, plan=plan)
+        messages.success(request, _("%(n)d sessions booked.") % {"n": len(sessions)})
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def plan_improvement(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    plan_record_improvement(actor=actor, plan=plan, on=timezone.localdate())
+    messages.success(request, _("Improvement recorded: the intervals widen from now on."))
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+# Sessions ---------------------------------------------------------------------------
+
+
+def _session_context(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]:
+    injections = session_injections(session=session)
+    plan = session.plan
+    return {
+        "session": session, "plan": plan, "patient": session.patient,
+        "maps": list(zones.MAPS.values()), "injections": injections,
+        "totals": product_totals(injections),
+        "lots": usable_lots_for(plan=plan, on=timezone.localdate()),
+        "reactions": REACTIONS, "may_override": actor.role == Role.PRACTITIONER,
+        "zone_labels": {(i.chart_map, i.zone): zones.zone_label(i.chart_map, i.zone)
+                        for i in injections},
+        "default_map": _default_map(plan),
+        **extra,
+    }
+
+
+def _default_map(plan: Any) -> str:
+    regions = {area.region for area in plan.body_areas.all()}
+    if "head" in regions:
+        return "scalp"
+    if "face" in regions:
+        return "face"
+    return "body-front"
+
+
+@staff_view(roles=CLINICAL)
+def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id)
+    extra: dict[str, Any] = {}
+    if session.status == SessionStatus.PLANNED:
+        extra["checklist"] = session_checklist(actor=actor, session=session)
+    return render(request, "courses/session.html", _session_context(actor, session, **extra))
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def session_start_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    try:
+        session_start(actor=actor, session=session)
+    except SafetyBlocked as blocked:
+        context = _session_context(actor, session, blocked=blocked,
+                                   checklist=session_checklist(actor=actor, session=session))
+        return render(request, "courses/session.html", context, status=409)
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("session_detail", session_id=session.pk)
+
+
+def _decimal_or_none(value: str) -> str | None:
+    value = value.strip().replace(",", ".")
+    return value or None
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    post = request.POST
+    data = {
+        "lot": post.get("lot") or None, "chart_map": post.get("chart_map", ""),
+        "zone": post.get("zone", ""), "whole_zone": post.get("whole_zone") == "on",
+        "x": _decimal_or_none(post.get("x", "")), "y": _decimal_or_none(post.get("y", "")),
+        "volume_ml": _decimal_or_none(post.get("volume_ml", "")),
+        "depth_mm": _decimal_or_none(post.get("depth_mm", "")),
+        "passes": post.get("passes") or 1,
+    }
+    spec, errors = parse_form(InjectionIn, data)
+    if spec is not None:
+        try:
+            charted = injection_add(actor=actor, session=session, data=spec)
+            for warning in charted.warnings:
+                messages.warning(request, f"{warning.code}: {warning.message}")
+            return redirect(reverse("session_detail", args=[session.pk]) + "#chart")
+        except MesoclinicError as error:
+            errors = {error.field or "form": [error.message]}
+    context = _session_context(actor, session, chart_errors=errors, chart_values=post)
+    return render(request, "courses/session.html", context, status=400)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    ended_text = request.POST.get("ended_at", "")
+    try:
+        ended = timezone.make_aware(datetime.fromisoformat(ended_text)) if ended_text else None
+    except ValueError:
+        ended = None
+    spec, errors = parse_form(SessionCompleteIn, {
+        "ended_at": ended, "anaesthetic_cream": request.POST.get("anaesthetic_cream") == "on",
+        "device": request.POST.get("device", ""),
+        "reactions": request.POST.getlist("reactions"), "notes": request.POST.get("notes", "")})
+    if spec is not None:
+        try:
+            session_complete(actor=actor, session=session, data=spec)
+            messages.success(request, _("Session completed."))
+            return redirect("plan_detail", plan_id=session.plan_id)
+        except MesoclinicError as error:
+            errors = {error.field or "form": [error.message]}
+    return render(request, "courses/session.html",
+                  _session_context(actor, session, complete_errors=errors), status=400)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def session_missed_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    try:
+        session_mark_missed(actor=actor, session=session)
+        messages.info(request, _("Marked as missed. Book the proposal again to re-plan."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("plan_detail", plan_id=session.plan_id)
+
+
+# Recall, timeline, summary ----------------------------------------------------------
+
+
+@staff_view(roles=CLINICAL)
+@require_http_methods(["GET", "POST"])
+def lot_detail(request: HttpRequest, actor: Actor, lot_id: int) -> HttpResponse:
+    lot = access_lot(actor=actor, lot_id=lot_id)
+    if request.method == "POST":
+        try:
+            lot = lot_recall(actor=actor, lot=lot, reason=request.POST.get("reason", ""))
+        except MesoclinicError as error:
+            messages.error(request, error.message)
+        return redirect("lot_detail", lot_id=lot.pk)
+    recipients = lot_recipients(actor=actor, lot=lot)
+    if request.GET.get("format") == "csv":
+        return _recall_csv(actor, lot, recipients)
+    return render(request, "courses/lot.html", {"lot": lot, "recipients": recipients})
+
+
+def _recall_csv(actor: Actor, lot: Any, recipients: list) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["patient_id", "last_name", "first_name", "date_of_birth", "phone",
+                     "email", "address", "first_exposure", "last_exposure", "volume_ml",
+                     "allergy_test"])
+    tz = actor.clinic.zoneinfo
+    for e in recipients:
+        p = e.patient
+        writer.writerow([p.pk, _csv_safe(p.last_name), _csv_safe(p.first_name),
+                         p.date_of_birth.isoformat(), _csv_safe(p.phone), _csv_safe(p.email),
+                         _csv_safe(p.address), e.first.astimezone(tz).isoformat(),
+                         e.last.astimezone(tz).isoformat(), e.volume_ml,
+                         "yes" if e.allergy_test else "no"])
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@staff_view(roles=CLINICAL)
+def timeline(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id)
+    return render(request, "courses/timeline.html",
+                  {"patient": patient, "entries": patient_timeline(patient=patient)})
+
+
+@staff_view(roles=CLINICAL)
+def summary_pdf(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action="patient.export")
+    response = HttpResponse(treatment_summary_pdf(patient=patient),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
+    return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,46 @@ def test_intake_by_link_consent_allergy_test_and_the_checklist_after_24_hours(
     shot(page, "13-checklist-passes")
     page.goto(f"/patients/{patient.pk}/")
     shot(page, "14-patient-record-consultation")
+
+
+def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
+        page, personas, clock, catalogue):
+    from mesoclinic.courses.services import plan_book_proposed
+    from tests.factories import actor_for, ready_patient
+
+    _patient, _product, lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                  practitioner=personas.practitioner)
+    session = plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)[0]
+    stock_before = lot.quantity
+
+    log_in(page, personas.practitioner.user.email)
+    page.wait_for_url("**/patients/**")
+    page.goto(f"/plans/{plan.pk}/")
+    shot(page, "15-plan-schedule")
+    page.goto(f"/sessions/{session.pk}/")
+    page.get_by_text("The checklist passes.").wait_for()
+    page.get_by_role("button", name="Start the session").click()
+    face = page.locator('svg.chartmap[data-map="face"]')
+    face.wait_for()
+    for zone in ("forehead", "cheek-right", "chin"):
+        face.locator(f'ellipse[data-zone="{zone}"]').click()
+        page.get_by_label("Lot").select_option(str(lot.pk))
+        page.get_by_label("Volume (ml)").fill("0.2")
+        page.get_by_label("Depth (mm)").fill("2")
+        page.get_by_role("button", name="Chart this injection").click()
+        page.wait_for_url(f"**/sessions/{session.pk}/#chart")
+    assert face.locator("g.point").count() == 3
+    assert not page.locator('svg.chartmap[data-map="scalp"]').is_visible()
+    page.get_by_role("tab", name="Scalp (from above)").click()
+    assert page.locator('svg.chartmap[data-map="scalp"]').is_visible()
+    assert not face.is_visible()
+    page.get_by_role("tab", name="Face").click()
+    assert "0.60 ml" in page.locator("ul.totals").inner_text()
+    shot(page, "16-session-charted")
+
+    lot.refresh_from_db()
+    assert lot.quantity == stock_before - 3 * Decimal("0.2")
+    page.goto("/clinic/products/")
+    row = page.locator("table.list tbody tr", has_text=lot.number)
+    assert f"{lot.quantity}" in row.inner_text()
+    shot(page, "17-stock-after-session")

@@ -177,6 +177,8 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
         intake_submit,
     )
     from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+    from mesoclinic.courses.services import plan_book_proposed, plan_create
+    from mesoclinic.courses.specs import PlanIn
     from mesoclinic.inventory.services import lot_create, product_create
     from mesoclinic.patients.models import Patient
 
@@ -216,6 +218,15 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
             ]))
         allergy_test_read(actor=actor, test=test,
                           data=AllergyReadIn(result=AllergyResult.NEGATIVE))
+        if index % 5 in (0, 1):
+            plan = plan_create(actor=actor, patient=patient, data=PlanIn(
+                indication="facial-rejuvenation" if index % 2 else "cellulite",
+                body_areas=["face", "neck"] if index % 2 else ["thighs", "buttocks"],
+                technique="multi-injector-gun", depth_min_mm="1", depth_max_mm="4",
+                needle_length_mm="4",
+                cocktail=[{"product": first.product_id, "dose_ml": "2"}],
+                planned_sessions=6 if index % 2 else 10))
+            plan_book_proposed(actor=actor, plan=plan)
 
 
 def demo_owner(email: str = DEMO_OWNER_EMAIL) -> User:

@@ -12,7 +12,11 @@
     var zoneSelect = document.getElementById("id_zone");
 
     function show(code) {
-      maps.forEach(function (svg) { svg.hidden = svg.dataset.map !== code; });
+      // Inline SVG has no "hidden" property: set the attribute, which the CSS hides.
+      maps.forEach(function (svg) {
+        if (svg.dataset.map === code) svg.removeAttribute("hidden");
+        else svg.setAttribute("hidden", "");
+      });
       tabs.forEach(function (tab) { tab.setAttribute("aria-selected", tab.dataset.map === code ? "true" : "false"); });
       if (mapInput) mapInput.value = code;
     }

@@ -362,3 +362,37 @@ def test_products_and_lots_through_the_api(client, personas, api_headers, catalo
                                            "expiry": "2030-01-01", "quantity": "1"},
                   api_headers(personas.outsider))
     assert theirs.status_code == 404
+
+
+def test_moving_a_session_re_plans_the_ones_after_it(client_as, personas, course, clock):
+    plan = course["plan"]
+    first = booked_first_session(personas, plan)
+    later_day = first.scheduled_on + timedelta(days=12)
+    client_as(personas.nurse).post(reverse("session_move", args=[first.pk]),
+                                   {"scheduled_on": later_day.isoformat()})
+    planned = list(Session.objects.filter(plan=plan, status="planned").order_by("scheduled_on"))
+    assert planned[0].pk == first.pk and planned[0].scheduled_on == later_day
+    assert len(planned) == 6
+    assert all((b.scheduled_on - a.scheduled_on).days >= 7 for a, b in pairwise(planned))
+
+
+def test_a_session_cannot_move_into_the_past(client_as, personas, course, clock):
+    first = booked_first_session(personas, course["plan"])
+    yesterday = clock.now().date() - timedelta(days=1)
+    client_as(personas.nurse).post(reverse("session_move", args=[first.pk]),
+                                   {"scheduled_on": yesterday.isoformat()})
+    first.refresh_from_db()
+    assert first.scheduled_on != yesterday
+
+
+def test_a_clinic_template_is_offered_for_the_next_plan(client_as, personas, course,
+                                                        catalogue):
+    plan = course["plan"]
+    client = client_as(personas.practitioner)
+    client.post(reverse("plan_save_template", args=[plan.pk]), {"name": "Bellecour mesolift"})
+    patient = make_patient(clinic=personas.clinic)
+    form = client.get(reverse("plan_new", args=[patient.pk]),
+                      {"indication": plan.indication.code}).content.decode()
+    assert "Bellecour mesolift" in form
+    assert client_as(personas.nurse).post(reverse("plan_save_template", args=[plan.pk]),
+                                          {"name": "x"}).status_code == 403

@@ -4,7 +4,7 @@ sessions, stock and recall. Each is one transaction and writes its audit event."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,16 +18,18 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import require_clinician
-from mesoclinic.courses import zones
+from mesoclinic.courses import schedule, zones
 from mesoclinic.courses.models import (
     Injection,
     PlanProduct,
     PlanStatus,
+    PlanTemplate,
     Session,
     SessionStatus,
     TreatmentPlan,
 )
-from mesoclinic.courses.selectors import plan_product_ids, plan_proposal
+from mesoclinic.courses.schedule import MIN_INTERVAL_DAYS
+from mesoclinic.courses.selectors import plan_policy, plan_product_ids, plan_proposal
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
@@ -131,6 +133,71 @@ def plan_book_proposed(*, actor: Actor, plan: TreatmentPlan) -> list[Session]:
                  patient_id=plan.patient_id,
                  detail={"dates": [d.isoformat() for d in proposal.dates]})
     return sessions
+
+
+@transaction.atomic
+def plan_template_save(*, actor: Actor, plan: TreatmentPlan, name: str) -> PlanTemplate:
+    """Keep this plan's protocol as the clinic's own template for its indication."""
+    _require_prescriber(actor)
+    name = name.strip()
+    if not name or len(name) > 150:
+        raise InvalidInput(_("Name the template (at most 150 characters)."), field="name")
+    template = PlanTemplate.objects.create(
+        clinic_id=actor.clinic_id, name=name, indication=plan.indication,
+        technique=plan.technique, depth_min_mm=plan.depth_min_mm,
+        depth_max_mm=plan.depth_max_mm, needle_length_mm=plan.needle_length_mm,
+        device=plan.device, planned_sessions=plan.planned_sessions,
+        initial_interval_days=plan.initial_interval_days,
+        improved_interval_days=plan.improved_interval_days,
+        monthly_interval_days=plan.monthly_interval_days,
+        maintenance_interval_days=plan.maintenance_interval_days,
+        cocktail=[{"product": c.product_id, "dose_ml": str(c.dose_ml)}
+                  for c in plan.cocktail.all()])
+    audit_record(actor=actor, action="plan_template.create", object_type="plan_template",
+                 object_id=template.pk, detail={"name": name, "from_plan": plan.pk})
+    return template
+
+
+@transaction.atomic
+def session_move(*, actor: Actor, session: Session, to: date) -> list[Session]:
+    """Move a planned session; the planned sessions after it are re-planned from it."""
+    require_clinician(actor.role)
+    TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).first()
+    if session.status != SessionStatus.PLANNED:
+        raise InvalidInput(_("Only a planned session can be moved."), field="scheduled_on")
+    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
+        "clinic").get(pk=session.plan_id)
+    today = clock.now().astimezone(plan.clinic.zoneinfo).date()
+    done = [s for s in plan.sessions.all()
+            if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS)]
+    last = max((s.started_at.astimezone(plan.clinic.zoneinfo).date() for s in done
+                if s.started_at), default=None)
+    earliest = max(today, last + timedelta(days=MIN_INTERVAL_DAYS)) if last else today
+    if to < earliest:
+        raise InvalidInput(_("The earliest possible day is %(day)s.")
+                           % {"day": earliest.isoformat()}, field="scheduled_on")
+    later = [s for s in plan.sessions.all()
+             if s.status == SessionStatus.PLANNED and s.pk != session.pk]
+    Session.objects.filter(pk__in=[s.pk for s in later]).update(
+        status=SessionStatus.CANCELLED)
+    session.scheduled_on = to
+    session.save(update_fields=["scheduled_on"])
+    # The moved session anchors the rest of the course: it is counted as if done.
+    anchored = schedule.Course(
+        policy=plan_policy(plan),
+        done=(*(d.started_at.astimezone(plan.clinic.zoneinfo).date() for d in done
+                if d.started_at), to),
+        improvement_recorded_on=plan.improvement_recorded_on, today=to,
+        open_weekdays=plan.clinic.open_weekdays or frozenset(range(7)))
+    rebooked = Session.objects.bulk_create([
+        Session(clinic_id=plan.clinic_id, patient_id=plan.patient_id, plan=plan,
+                scheduled_on=day, technique_id=plan.technique_id)
+        for day in schedule.propose(anchored).dates])
+    audit_record(actor=actor, action="session.move", object_type="session",
+                 object_id=session.pk, patient_id=session.patient_id,
+                 detail={"to": to.isoformat(),
+                         "following": [s.scheduled_on.isoformat() for s in rebooked]})
+    return [session, *rebooked]
 
 
 # Sessions ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -40,9 +40,11 @@ from mesoclinic.courses.services import (
     plan_book_proposed,
     plan_create,
     plan_record_improvement,
+    plan_template_save,
     session_checklist,
     session_complete,
     session_mark_missed,
+    session_move,
     session_start,
 )
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
@@ -143,6 +145,34 @@ def plan_improvement(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRe
     plan_record_improvement(actor=actor, plan=plan, on=timezone.localdate())
     messages.success(request, _("Improvement recorded: the intervals widen from now on."))
     return redirect("plan_detail", plan_id=plan.pk)
+
+
+@staff_view(roles=[Role.OWNER, Role.PRACTITIONER])
+@require_POST
+def plan_save_template(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    try:
+        plan_template_save(actor=actor, plan=plan, name=request.POST.get("name", ""))
+        messages.success(request, _("Saved as the clinic's template for %(ind)s.")
+                         % {"ind": plan.indication.name})
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    try:
+        to = date.fromisoformat(request.POST.get("scheduled_on", ""))
+        session_move(actor=actor, session=session, to=to)
+        messages.success(request, _("Moved; the following sessions were re-planned."))
+    except ValueError:
+        messages.error(request, _("Enter a valid date (YYYY-MM-DD)."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("plan_detail", plan_id=session.plan_id)
 
 
 # Sessions ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from mesoclinic.courses.specs import InjectionIn, SessionCompleteIn
 from tests.factories import (
     actor_for,
     make_patient,
+    make_plan,
     make_product_with_lot,
     ready_patient,
 )
@@ -396,3 +397,41 @@ def test_a_clinic_template_is_offered_for_the_next_plan(client_as, personas, cou
     assert "Bellecour mesolift" in form
     assert client_as(personas.nurse).post(reverse("plan_save_template", args=[plan.pk]),
                                           {"name": "x"}).status_code == 403
+
+
+def test_the_patient_page_stays_within_20_queries_with_15_sessions_and_60_photos(
+        client_as, personas, clock, catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mesoclinic.catalog.models import BodyArea
+    from mesoclinic.consultation.models import Photo
+
+    patient, _product, _lot, _plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                   practitioner=personas.practitioner)
+    client = client_as(personas.practitioner)
+    url = reverse("patient_detail", args=[patient.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        # The test runs inside a transaction, so the audit write adds SAVEPOINT statements
+        # that a request served in production does not run.
+        return sum(1 for q in captured.captured_queries if "SAVEPOINT" not in q["sql"])
+
+    small = queries()
+    plan = make_plan(patient=patient, products=[_product], sessions=15)
+    Session.objects.bulk_create([Session(clinic=personas.clinic, patient=patient, plan=plan,
+                                         scheduled_on=clock.now().date() + timedelta(days=7 * i))
+                                 for i in range(15)])
+    area = BodyArea.objects.get(code="face")
+    Photo.objects.bulk_create([Photo(clinic=personas.clinic, patient=patient, body_area=area,
+                                     view="front", stored_name=f"x{i}.jpg",
+                                     thumbnail_name=f"x{i}.thumb.jpg",
+                                     content_type="image/jpeg", width=10, height=10,
+                                     size_bytes=1, sha256="0" * 64,
+                                     uploaded_by=personas.practitioner.user)
+                               for i in range(60)])
+    large = queries()
+    assert large == small
+    assert large <= 20

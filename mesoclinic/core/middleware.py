@@ -5,7 +5,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from mesoclinic.core.selectors import membership_of, memberships_of
+from mesoclinic.core.models import Membership
+from mesoclinic.core.selectors import memberships_of
 
 CSP = "; ".join(
     [
@@ -53,14 +54,17 @@ class ClinicContextMiddleware:
             timezone.deactivate()
 
     @staticmethod
-    def _membership(request: HttpRequest):
+    def _membership(request: HttpRequest) -> Membership | None:
+        # All of the user's memberships in one query: the clinic switch and the
+        # second-factor rule (owner of any clinic) read them without asking again.
+        memberships = list(memberships_of(request.user))
+        request.memberships = memberships  # type: ignore[attr-defined]
         clinic_id = request.session.get("clinic_id")
         if clinic_id is not None:
-            membership = membership_of(request.user, clinic_id)
-            if membership is not None:
-                return membership
+            chosen = next((m for m in memberships if m.clinic_id == clinic_id), None)
+            if chosen is not None:
+                return chosen
             del request.session["clinic_id"]
-        memberships = list(memberships_of(request.user)[:2])
         if len(memberships) == 1:
             request.session["clinic_id"] = memberships[0].clinic_id
             return memberships[0]

@@ -23,17 +23,20 @@ View = Callable[..., HttpResponse]
 SpecT = TypeVar("SpecT", bound=BaseModel)
 
 
-def needs_second_factor(user: User) -> bool:
-    if user_has_device(user, confirmed=True):
+def needs_second_factor(user: User, memberships: list[Membership] | None = None) -> bool:
+    """A user with an authenticator must use it; an owner of any clinic must have one."""
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=user, is_active=True))
+    if settings.MESOCLINIC_OWNERS_REQUIRE_OTP and any(
+            m.role == Role.OWNER for m in memberships):
         return True
-    return settings.MESOCLINIC_OWNERS_REQUIRE_OTP and Membership.objects.filter(
-        user=user, role=Role.OWNER, is_active=True
-    ).exists()
+    return user_has_device(user, confirmed=True)
 
 
 def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     """Where an unverified user who needs a second factor must go first, if anywhere."""
-    if request.user.is_verified() or not needs_second_factor(request.user):
+    if request.user.is_verified() or not needs_second_factor(
+            request.user, getattr(request, "memberships", None)):
         return None
     if user_has_device(request.user, confirmed=True):
         query = urlencode({"next": request.get_full_path()})

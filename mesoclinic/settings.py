@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "mesoclinic.core",
     "mesoclinic.catalog",
     "mesoclinic.patients",
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
     "mesoclinic.consultation",
     "mesoclinic.safety",
     "mesoclinic.courses",
+    "mesoclinic.aftercare",
+    "mesoclinic.outcomes",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +211,13 @@ PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", VAR_DIR / "photos"))
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_PIXELS = 50_000_000
 INTAKE_LINK_MAX_AGE = timedelta(days=7)
+
+# Background work: reminders, check-ins, photo analysis. `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND",
+                                               "django_tasks_db.DatabaseBackend")}}
+CHECKIN_LINK_MAX_AGE = timedelta(days=120)
+# Where the links in emails point: the address patients reach the clinic's mesoclinic at.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -49,6 +49,10 @@ class OutcomeScale(CatalogueEntry):
     max_value = models.FloatField(_("highest value"))
     higher_is_better = models.BooleanField(_("higher is better"))
     rated_by = models.CharField(_("rated by"), max_length=20, choices=RatedBy.choices)
+    # A responder: "change" — improved by at least the threshold from baseline, in the good
+    # direction; "level" — a value at least as good as the threshold (GAIS ≤ 3).
+    responder_kind = models.CharField(max_length=10, default="change")
+    responder_threshold = models.FloatField(default=1)
 
     class Meta(CatalogueEntry.Meta):
         verbose_name = _("outcome scale")
@@ -153,3 +157,21 @@ class ProtocolTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"template for {self.indication}"
+
+
+class AftercareAdvice(models.Model):
+    """Default aftercare instructions: general (no indication, no technique), or for one
+    indication, or for one technique. A clinic may replace any of them."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    indication = models.ForeignKey(Indication, on_delete=models.CASCADE, null=True,
+                                   related_name="+")
+    technique = models.ForeignKey(Technique, on_delete=models.CASCADE, null=True,
+                                  related_name="+")
+    title = models.CharField(max_length=150)
+    body = models.TextField()
+    source = models.TextField()
+    release = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from mesoclinic.catalog.models import (
+    AftercareAdvice,
     BodyArea,
     CatalogueRelease,
     Indication,
@@ -85,9 +86,15 @@ def catalogue_load(*, data: dict[str, Any] | None = None) -> CatalogueRelease:
                 "source": _expand_source(entry["source"], sources), "release": release,
             })
         template.substances.set([by_code[c] for c in entry["substances"]])
+    for entry in data.get("aftercare", []):
+        AftercareAdvice.objects.update_or_create(key=entry["key"], defaults={
+            "indication": indications[entry["indication"]] if entry["indication"] else None,
+            "technique": techniques[entry["technique"]] if entry["technique"] else None,
+            "title": entry["title"], "body": entry["body"],
+            "source": _expand_source(entry["source"], sources), "release": release})
     count = sum(len(data[k]) for k in (
         "body_areas", "outcome_scales", "indications", "substance_classes", "substances",
-        "techniques", "side_effects", "templates") if k in data)
+        "techniques", "side_effects", "templates", "aftercare") if k in data)
     record, _created = CatalogueRelease.objects.update_or_create(
         version=release, defaults={"entries": count}
     )

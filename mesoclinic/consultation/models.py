@@ -150,8 +150,9 @@ class Photo(models.Model):
     size_bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     taken_at = models.DateTimeField(default=timezone.now)
+    # None when the patient sent it (a check-in photo).
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    null=True, related_name="+")
 
     class Meta:
         ordering = ["-taken_at"]

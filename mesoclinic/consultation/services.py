@@ -37,7 +37,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, NotFound
-from mesoclinic.core.models import Clinic
+from mesoclinic.core.models import Clinic, User
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
@@ -260,10 +260,9 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
 # Photos --------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
-              raw: bytes) -> Photo:
-    require_clinician(actor.role)
+def photo_add_for_patient(*, patient: Patient, body_area_code: str, view: str, raw: bytes,
+                          kind: str, uploaded_by: User | None) -> Photo:
+    """Clean and store a picture (the patient's own, from a check-in, has no uploader)."""
     area = BodyArea.objects.filter(code=body_area_code).first()
     if area is None:
         raise InvalidInput(_("Choose a body area."), field="body_area")
@@ -275,14 +274,22 @@ def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
     stem = f"{patient.clinic_id}/{patient.pk}/{uuid.uuid4().hex}"
     stored = storage.save(f"{stem}.{image.extension}", ContentFile(image.data))
     thumb = storage.save(f"{stem}.thumb.jpg", ContentFile(image.thumbnail))
-    photo = Photo.objects.create(
-        clinic_id=patient.clinic_id, patient=patient, body_area=area, view=view,
+    return Photo.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, body_area=area, view=view, kind=kind,
         stored_name=stored, thumbnail_name=thumb, content_type=image.content_type,
         width=image.width, height=image.height, size_bytes=len(image.data),
-        sha256=image.sha256, taken_at=clock.now(), uploaded_by=actor.user,
+        sha256=image.sha256, taken_at=clock.now(), uploaded_by=uploaded_by,
     )
+
+
+@transaction.atomic
+def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
+              raw: bytes) -> Photo:
+    require_clinician(actor.role)
+    photo = photo_add_for_patient(patient=patient, body_area_code=body_area_code, view=view,
+                                  raw=raw, kind="baseline", uploaded_by=actor.user)
     audit_record(actor=actor, action="photo.upload", object_type="photo", object_id=photo.pk,
-                 patient_id=patient.pk, detail={"area": area.code, "view": view})
+                 patient_id=patient.pk, detail={"area": photo.body_area.code, "view": view})
     return photo
 
 

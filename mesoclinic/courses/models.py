@@ -74,6 +74,9 @@ class TreatmentPlan(Protocol):
                                                blank=True)
     status = models.CharField(max_length=10, choices=PlanStatus.choices,
                               default=PlanStatus.ACTIVE)
+    # The cocktail's products, named in order ("A + B"); set once, as the cocktail is fixed
+    # when the plan is created. Practice analytics group plans by it.
+    protocol_label = models.CharField(max_length=300, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")

@@ -90,6 +90,7 @@ def plan_create(*, actor: Actor, patient: Patient, data: PlanIn) -> TreatmentPla
         monthly_interval_days=data.monthly_interval_days,
         maintenance_interval_days=data.maintenance_interval_days,
         notes=data.notes, created_by=actor.user, created_at=clock.now(),
+        protocol_label=" + ".join(sorted(products[i].name for i in wanted))[:300],
     )
     plan.body_areas.set(areas)
     PlanProduct.objects.bulk_create([PlanProduct(plan=plan, product=products[i.product],

@@ -85,6 +85,7 @@ class Snapshot:
     lots: tuple[LotFact, ...] = ()
     depths_mm: tuple[float, ...] = ()
     depth_range_mm: tuple[float, float] | None = None
+    open_adverse_events: tuple[str, ...] = ()  # labels of events awaiting review
 
 
 @dataclass(frozen=True)
@@ -313,9 +314,17 @@ def depth_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
                        "high": f"{high:g}"}, SRC_RISKS)]
 
 
+def adverse_event_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+    if not s.open_adverse_events:
+        return []
+    return [Finding("adverse-event-open", Severity.BLOCK,
+                    _("An adverse event awaits a practitioner's review: %(events)s.")
+                    % {"events": ", ".join(s.open_adverse_events)}, SRC_GUIDE)]
+
+
 RULES = (practitioner_findings, consent_findings, intake_findings, allergy_findings,
          nsaid_findings, contraindication_findings, course_findings, lot_findings,
-         depth_findings)
+         depth_findings, adverse_event_findings)
 
 
 def evaluate(snapshot: Snapshot, translate: Translate = _identity) -> list[Finding]:

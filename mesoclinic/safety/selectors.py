@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
+from mesoclinic.aftercare.models import AdverseEvent
 from mesoclinic.consultation.models import (
     AllergyTest,
     Consent,
@@ -38,6 +39,17 @@ def course_fact(plan: TreatmentPlan, *, excluding_session_id: int | None = None
                             sessions_done=len(sessions),
                             last_session_on=max(days) if days else None,
                             improvement_recorded=plan.improvement_recorded_on is not None)
+
+
+def open_adverse_events(*, patient: Patient, now: datetime) -> list[str]:
+    """Labels of the patient's adverse events that block treatment until reviewed."""
+    from mesoclinic.aftercare.escalation import is_open
+    from mesoclinic.aftercare.selectors import event_facts
+
+    events = AdverseEvent.objects.filter(patient=patient, reviewed_at__isnull=True) \
+        .select_related("side_effect")
+    return [f"{e.side_effect.name} ({e.get_severity_display().lower()})"
+            for e in events if is_open(event_facts(e), now)]
 
 
 def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: datetime,
@@ -76,6 +88,7 @@ def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: da
             and may_be_qualified(practitioner.role)),
         intake_on_record=intake is not None,
         course=course,
+        open_adverse_events=tuple(open_adverse_events(patient=patient, now=at)),
     )
 
 

@@ -1,0 +1,96 @@
+"""Reads of aftercare: instructions for a session, check-ins, adverse events, the flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from mesoclinic.aftercare.escalation import EventFacts, escalation_reasons, is_open
+from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
+from mesoclinic.catalog.models import AftercareAdvice
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.core.roles import require_clinician
+from mesoclinic.courses.models import Session
+from mesoclinic.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class Advice:
+    key: str
+    title: str
+    body: str
+
+
+def aftercare_for(*, session: Session) -> list[Advice]:
+    """General advice, then the indication's, then the technique's; a clinic's own wording
+    replaces the catalogue's for the same key."""
+    plan = session.plan
+    technique_id = session.technique_id or plan.technique_id
+    defaults = [a for a in AftercareAdvice.objects.all()
+                if (a.indication_id is None and a.technique_id is None)
+                or a.indication_id == plan.indication_id
+                or a.technique_id == technique_id]
+    own = {c.key: c for c in ClinicAftercare.objects.filter(clinic_id=session.clinic_id)}
+    order = {"general": 0}
+    advice = [Advice(a.key, own[a.key].title if a.key in own else a.title,
+                     own[a.key].body if a.key in own else a.body) for a in defaults]
+    return sorted(advice, key=lambda a: (order.get(a.key, 1), a.key))
+
+
+def event_facts(event: AdverseEvent) -> EventFacts:
+    return EventFacts(
+        side_effect=event.side_effect.code, seriousness=event.side_effect.seriousness,
+        expected_max_hours=event.side_effect.expected_max_hours, severity=event.severity,
+        serious=event.serious, onset_at=event.onset_at, resolved_at=event.resolved_at,
+        reviewed=event.reviewed_at is not None)
+
+
+@dataclass(frozen=True)
+class Flag:
+    event: AdverseEvent
+    reasons: list[str]
+
+
+REASON_LABELS = {"serious": _("serious"), "longer-than-expected": _("longer than expected")}
+
+
+def clinic_flags(*, actor: Actor, now: datetime) -> list[Flag]:
+    """The clinic's adverse events that need a practitioner's review, most recent first."""
+    require_clinician(actor.role)
+    events = AdverseEvent.objects.filter(clinic_id=actor.clinic_id, reviewed_at__isnull=True) \
+        .select_related("patient", "side_effect", "session").order_by("-onset_at")
+    flags = []
+    for event in events:
+        facts = event_facts(event)
+        if is_open(facts, now):
+            flags.append(Flag(event, [str(REASON_LABELS.get(r, r))
+                                      for r in escalation_reasons(facts, now)]))
+    return flags
+
+
+def patient_adverse_events(*, patient: Patient) -> list[AdverseEvent]:
+    return list(AdverseEvent.objects.filter(patient=patient)
+                .select_related("side_effect", "reviewed_by", "session")
+                .prefetch_related("lots"))
+
+
+def access_adverse_event(*, actor: Actor, event_id: int) -> AdverseEvent:
+    require_clinician(actor.role)
+    event = AdverseEvent.objects.select_related("patient", "side_effect").filter(
+        pk=event_id, clinic_id=actor.clinic_id).first()
+    if event is None:
+        raise NotFound(_("No such adverse event."))
+    return event
+
+
+def recent_checkins(*, actor: Actor, limit: int = 20) -> list[CheckIn]:
+    require_clinician(actor.role)
+    return list(CheckIn.objects.filter(clinic_id=actor.clinic_id, answered_at__isnull=False)
+                .select_related("patient").order_by("-answered_at")[:limit])
+
+
+def patient_checkins(*, patient: Patient) -> list[CheckIn]:
+    return list(CheckIn.objects.filter(patient=patient).order_by("due_at"))

@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from mesoclinic.aftercare import views as aftercare_views
 from mesoclinic.api import api
 from mesoclinic.catalog import views as catalog_views
 from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
 from mesoclinic.courses import views as course_views
 from mesoclinic.inventory import views as inventory_views
+from mesoclinic.outcomes import views as outcome_views
 from mesoclinic.patients import views as patient_views
 
 urlpatterns = [
@@ -76,6 +78,28 @@ urlpatterns = [
          name="session_complete"),
     path("sessions/<int:session_id>/missed/", course_views.session_missed_view,
          name="session_missed"),
+    path("dashboard/", aftercare_views.dashboard, name="dashboard"),
+    path("sessions/<int:session_id>/aftercare/", aftercare_views.session_aftercare,
+         name="session_aftercare"),
+    path("sessions/<int:session_id>/aftercare.pdf", aftercare_views.session_aftercare_pdf,
+         name="session_aftercare_pdf"),
+    path("clinic/aftercare/", aftercare_views.clinic_aftercare, name="clinic_aftercare"),
+    path("c/<str:token>/", aftercare_views.public_checkin, name="public_checkin"),
+    path("patients/<int:patient_id>/adverse-events/new/", aftercare_views.adverse_event_new,
+         name="adverse_event_new"),
+    path("adverse-events/<int:event_id>/", aftercare_views.adverse_event_detail,
+         name="adverse_event_detail"),
+    path("patients/<int:patient_id>/measurements/", outcome_views.measurement_new,
+         name="measurement_new"),
+    path("patients/<int:patient_id>/compare/", outcome_views.comparison_new,
+         name="comparison_new"),
+    path("comparisons/<int:comparison_id>/", outcome_views.comparison_detail,
+         name="comparison_detail"),
+    path("comparisons/<int:comparison_id>/aligned.jpg", outcome_views.comparison_aligned,
+         name="comparison_aligned"),
+    path("clinic/analytics/", outcome_views.analytics, name="analytics"),
+    path("clinic/analytics/registry.csv", outcome_views.registry_export,
+         name="registry_export"),
     path("clinic/lots/<int:lot_id>/", course_views.lot_detail, name="lot_detail"),
     path("clinic/products/", inventory_views.product_list, name="product_list"),
     path("clinic/consents/", consult_views.consent_texts, name="consent_texts"),

@@ -41,12 +41,18 @@ def test_passwords_are_hashed_with_argon2(settings, personas):
     assert user.password.startswith("argon2$")
 
 
-def test_a_practitioner_logs_in_and_lands_on_the_patients(client, personas):
+def test_a_practitioner_logs_in_and_lands_on_the_days_dashboard(client, personas):
     response = log_in(client, personas.practitioner.user.email)
     assert response.status_code == 302
     follow = client.get(response.url, follow=True)
+    assert follow.redirect_chain[-1][0] == reverse("dashboard")
+    assert "Patients flagged" in follow.content.decode()
+
+
+def test_reception_logs_in_and_lands_on_the_patients(client, personas):
+    log_in(client, personas.reception.user.email)
+    follow = client.get(reverse("home"), follow=True)
     assert follow.redirect_chain[-1][0] == reverse("patient_list")
-    assert "Patients" in follow.content.decode()
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, personas):

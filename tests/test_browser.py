@@ -73,7 +73,9 @@ def test_an_owner_registers_searches_opens_a_patient_and_sees_the_audit_event(
     page.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("button", name="Verify").click()
 
-    page.wait_for_url("**/patients/**")
+    page.wait_for_url("**/dashboard/")
+    shot(page, "00-dashboard")
+    page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="Register a patient").first.click()
     page.get_by_label("First name").fill("Élodie")
     page.get_by_label("Last name").fill("Mercier")
@@ -133,7 +135,8 @@ def test_a_tablet_sized_screen_keeps_the_search_usable(page, personas):
     make_patient(clinic=personas.clinic, first_name="Lucy", last_name="Walker")
     page.set_viewport_size({"width": 820, "height": 1180})
     log_in(page, personas.nurse.user.email)
-    page.wait_for_url("**/patients/**")
+    page.wait_for_url("**/dashboard/")
+    page.get_by_role("link", name="Patients").click()
     page.get_by_label("Search by name, date of birth, phone or email").fill("walk")
     page.locator("#results").get_by_role("link", name="WALKER, Lucy").wait_for()
     shot(page, "09-tablet-search")
@@ -141,7 +144,7 @@ def test_a_tablet_sized_screen_keeps_the_search_usable(page, personas):
 
 def test_the_keyboard_reaches_the_content_through_the_skip_link(page, personas):
     log_in(page, personas.nurse.user.email)
-    page.wait_for_url("**/patients/**")
+    page.wait_for_url("**/dashboard/")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "Skip to content"
@@ -184,7 +187,7 @@ def test_intake_by_link_consent_allergy_test_and_the_checklist_after_24_hours(
 
     # The practitioner records the allergy test; the checklist is blocked until it is read.
     log_in(page, personas.practitioner.user.email)
-    page.wait_for_url("**/patients/**")
+    page.wait_for_url("**/dashboard/")
     page.goto(f"/patients/{patient.pk}/allergy-tests/new/")
     for i in ("1", "2"):
         page.locator(f"#product_{i}").select_option(str(product.pk))
@@ -221,7 +224,7 @@ def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
     stock_before = lot.quantity
 
     log_in(page, personas.practitioner.user.email)
-    page.wait_for_url("**/patients/**")
+    page.wait_for_url("**/dashboard/")
     page.goto(f"/plans/{plan.pk}/")
     shot(page, "15-plan-schedule")
     page.goto(f"/sessions/{session.pk}/")

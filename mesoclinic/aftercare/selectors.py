@@ -73,8 +73,7 @@ def clinic_flags(*, actor: Actor, now: datetime) -> list[Flag]:
 
 def patient_adverse_events(*, patient: Patient) -> list[AdverseEvent]:
     return list(AdverseEvent.objects.filter(patient=patient)
-                .select_related("side_effect", "reviewed_by", "session")
-                .prefetch_related("lots"))
+                .select_related("side_effect", "reviewed_by", "session"))
 
 
 def access_adverse_event(*, actor: Actor, event_id: int) -> AdverseEvent:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from mesoclinic.consultation.models import (
     AllergyTest,
+    AllergyTestInjection,
     Condition,
     Consent,
     IntakeSubmission,
@@ -112,9 +114,10 @@ def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
 
 
 def patient_allergy_tests(*, patient: Patient) -> list[AllergyTest]:
+    injections = AllergyTestInjection.objects.select_related("product", "lot")
     return list(AllergyTest.objects.filter(patient=patient)
                 .select_related("given_by", "read_by")
-                .prefetch_related("injections__product", "injections__lot"))
+                .prefetch_related(Prefetch("injections", queryset=injections)))
 
 
 def access_allergy_test(*, actor: Actor, patient: Patient, test_id: int) -> AllergyTest:

@@ -37,7 +37,12 @@ from mesoclinic.core.selectors import (
     memberships_of,
 )
 from mesoclinic.core.services import membership_add, membership_update, qualification_set
-from mesoclinic.core.web import needs_second_factor, second_factor_redirect, staff_view
+from mesoclinic.core.web import (
+    needs_second_factor,
+    remember_device,
+    second_factor_redirect,
+    staff_view,
+)
 
 
 def _safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -87,9 +92,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     login(request, user)
     audit_record(actor=None, action="auth.login", user=user, ip=client_ip(request))
     target = _safe_next(request)
-    if not needs_second_factor(user):
+    has_authenticator = user_has_device(user, confirmed=True)
+    if has_authenticator:
+        remember_device(request)
+    if not needs_second_factor(user, request=request):
         return redirect(target)
-    if user_has_device(user, confirmed=True):
+    if has_authenticator:
         return redirect(reverse("login_verify") + "?" + urlencode({"next": target}))
     return redirect("two_factor_setup")
 
@@ -140,6 +148,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            remember_device(request)
             audit_record(actor=None, action="auth.second_factor_enrolled", user=request.user,
                          ip=client_ip(request))
             return redirect("home")
@@ -175,7 +184,7 @@ def choose_clinic(request: HttpRequest) -> HttpResponse:
 
 @staff_view()
 def home(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return redirect("patient_list")
+    return redirect("patient_list" if actor.role == Role.RECEPTION else "dashboard")
 
 
 @require_http_methods(["GET", "HEAD"])

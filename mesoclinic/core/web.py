@@ -23,22 +23,41 @@ View = Callable[..., HttpResponse]
 SpecT = TypeVar("SpecT", bound=BaseModel)
 
 
-def needs_second_factor(user: User, memberships: list[Membership] | None = None) -> bool:
+HAS_DEVICE_KEY = "mc_has_device"
+
+
+def has_device(request: HttpRequest) -> bool:
+    """Whether the user has a confirmed authenticator; remembered in the session, which is
+    also where one is enrolled (see ``remember_device``)."""
+    known = request.session.get(HAS_DEVICE_KEY)
+    if known is None:
+        known = user_has_device(request.user, confirmed=True)
+        request.session[HAS_DEVICE_KEY] = known
+    return known
+
+
+def remember_device(request: HttpRequest) -> None:
+    request.session[HAS_DEVICE_KEY] = True
+
+
+def needs_second_factor(user: User, memberships: list[Membership] | None = None,
+                        request: HttpRequest | None = None) -> bool:
     """A user with an authenticator must use it; an owner of any clinic must have one."""
     if memberships is None:
         memberships = list(Membership.objects.filter(user=user, is_active=True))
     if settings.MESOCLINIC_OWNERS_REQUIRE_OTP and any(
             m.role == Role.OWNER for m in memberships):
         return True
-    return user_has_device(user, confirmed=True)
+    return has_device(request) if request is not None else user_has_device(user,
+                                                                            confirmed=True)
 
 
 def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     """Where an unverified user who needs a second factor must go first, if anywhere."""
     if request.user.is_verified() or not needs_second_factor(
-            request.user, getattr(request, "memberships", None)):
+            request.user, getattr(request, "memberships", None), request):
         return None
-    if user_has_device(request.user, confirmed=True):
+    if has_device(request):
         query = urlencode({"next": request.get_full_path()})
         return redirect(reverse("login_verify") + "?" + query)
     return redirect("two_factor_setup")

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from mesoclinic.aftercare.services import session_finish
 from mesoclinic.core.api import ErrorOut, api_actor
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
@@ -26,7 +27,6 @@ from mesoclinic.courses.services import (
     plan_book_proposed,
     plan_create,
     plan_record_improvement,
-    session_complete,
     session_start,
 )
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
@@ -227,7 +227,7 @@ def complete_session(request: HttpRequest, session_id: int,
                      payload: SessionCompleteIn) -> Session:
     actor = api_actor(request)
     session = access_session(actor=actor, session_id=session_id, audit=False)
-    return session_complete(actor=actor, session=session, data=payload)
+    return session_finish(actor=actor, session=session, data=payload)
 
 
 # Products and lots ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mesoclinic.aftercare.services import session_finish
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
@@ -42,7 +43,6 @@ from mesoclinic.courses.services import (
     plan_record_improvement,
     plan_template_save,
     session_checklist,
-    session_complete,
     session_mark_missed,
     session_move,
     session_start,
@@ -273,9 +273,10 @@ def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -
         "reactions": request.POST.getlist("reactions"), "notes": request.POST.get("notes", "")})
     if spec is not None:
         try:
-            session_complete(actor=actor, session=session, data=spec)
-            messages.success(request, _("Session completed."))
-            return redirect("plan_detail", plan_id=session.plan_id)
+            session_finish(actor=actor, session=session, data=spec)
+            messages.success(request, _("Session completed: aftercare given, check-ins "
+                                        "scheduled."))
+            return redirect("session_aftercare", session_id=session.pk)
         except MesoclinicError as error:
             errors = {error.field or "form": [error.message]}
     return render(request, "courses/session.html",

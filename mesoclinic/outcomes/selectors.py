@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from mesoclinic.aftercare.models import AdverseEvent
@@ -29,12 +29,9 @@ from mesoclinic.patients.models import Patient
 
 def scales_for(*, patient: Patient) -> list[OutcomeScale]:
     """The scales the catalogue offers for the patient's indications (GAIS for all)."""
-    scales = {s.pk: s for s in OutcomeScale.objects.filter(
-        indications__in=TreatmentPlan.objects.filter(patient=patient).values("indication"))}
-    gais = OutcomeScale.objects.filter(code="gais").first()
-    if gais is not None:
-        scales.setdefault(gais.pk, gais)
-    return sorted(scales.values(), key=lambda s: s.name)
+    indications = TreatmentPlan.objects.filter(patient=patient).values("indication")
+    return list(OutcomeScale.objects.filter(
+        Q(indications__in=indications) | Q(code="gais")).distinct().order_by("name"))
 
 
 @dataclass

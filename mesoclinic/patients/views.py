@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from mesoclinic.aftercare import selectors as aftercare_selectors
 from mesoclinic.catalog.models import BodyArea
 from mesoclinic.consultation import selectors as consultation
 from mesoclinic.consultation.models import PhotoView
@@ -15,6 +17,8 @@ from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.core.web import parse_form, staff_view
 from mesoclinic.courses import selectors as course_selectors
+from mesoclinic.outcomes import plots
+from mesoclinic.outcomes import selectors as outcome_selectors
 from mesoclinic.patients.models import FitzpatrickType, Patient, Sex
 from mesoclinic.patients.selectors import access_patient, patient_revisions, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
@@ -81,6 +85,13 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "patients/form.html", context, status=400)
 
 
+def _progress_charts(patient: Patient) -> list[tuple[Any, str]]:
+    return [(series.scale, plots.progress_chart(
+        series.points, low=series.scale.min_value, high=series.scale.max_value,
+        unit=series.scale.unit, higher_is_better=series.scale.higher_is_better,
+        title=str(series.scale.name))) for series in outcome_selectors.progress(patient=patient)]
+
+
 def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict[str, Any]:
     """The record page: identity for everyone; the consultation for clinical staff."""
     clinical = sees_medical_details(actor.role)
@@ -97,6 +108,13 @@ def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict
         "body_areas": BodyArea.objects.order_by("name") if clinical else [],
         "photo_views": PhotoView.choices,
         "plans": course_selectors.plans_with_progress(patient=patient) if clinical else [],
+        "charts": _progress_charts(patient) if clinical else [],
+        "scales": outcome_selectors.scales_for(patient=patient) if clinical else [],
+        "adverse_events": aftercare_selectors.patient_adverse_events(patient=patient)
+        if clinical else [],
+        "comparisons": list(patient.comparisons.select_related("before__body_area")[:10])
+        if clinical else [],
+        "today": timezone.localdate(),
         "may_prescribe": actor.role in ("owner", "practitioner"),
         **extra,
     }

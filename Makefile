@@ -29,8 +29,7 @@ run: install
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn mesoclinic.wsgi:application --bind 127.0.0.1:$(PORT) \
-	    --workers $(WORKERS) --access-logfile - --graceful-timeout 10
+	BIN=$(BIN) PORT=$(PORT) WORKERS=$(WORKERS) scripts/serve.sh
 
 ## system-deps: Debian's chromium and postgresql, installed only when missing
 system-deps:

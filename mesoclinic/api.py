@@ -4,12 +4,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 
+from mesoclinic.aftercare.api import router as aftercare_router
 from mesoclinic.catalog.api import router as catalogue_router
 from mesoclinic.consultation.api import router as consultation_router
 from mesoclinic.core.api import TokenAuth, me_router
 from mesoclinic.core.api import router as auth_router
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.courses.api import router as courses_router
+from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.patients.services import PossibleDuplicate
 
@@ -28,6 +30,8 @@ api.add_router("/patients", patients_router)
 api.add_router("/patients", consultation_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("", courses_router)
+api.add_router("", aftercare_router)
+api.add_router("", outcomes_router)
 
 
 @api.exception_handler(PossibleDuplicate)

@@ -61,9 +61,12 @@ pg-stop:
 
 ## bench: performance figures, written as JSON under bench/results/
 bench: install-dev system-deps
+	$(BIN)/python bench/photo_alignment.py
 	$(BIN)/python bench/patient_search.py --patients 100000
+	$(BIN)/python bench/analytics.py --sessions 1000000
 	scripts/pg-test.sh start $(PG_PORT)
-	DATABASE_URL=$(PG_URL) $(BIN)/python bench/patient_search.py --patients 100000; \
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/patient_search.py --patients 100000 && \
+	    DATABASE_URL=$(PG_URL) $(BIN)/python bench/analytics.py --sessions 1000000; \
 	    status=$$?; scripts/pg-test.sh stop $(PG_PORT); exit $$status
 
 clean:

@@ -254,3 +254,39 @@ def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
     row = page.locator("table.list tbody tr", has_text=lot.number)
     assert f"{lot.quantity}" in row.inner_text()
     shot(page, "17-stock-after-session")
+
+
+def test_a_patient_answers_a_check_in_through_its_link_and_the_clinic_sees_it(
+        page, personas, clock, catalogue, settings):
+    from mesoclinic.aftercare.models import AdverseEvent, CheckIn
+    from mesoclinic.aftercare.services import checkin_token, session_finish
+    from mesoclinic.courses.services import plan_book_proposed, session_start
+    from mesoclinic.courses.specs import SessionCompleteIn
+    from tests.factories import actor_for, ready_patient
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    patient, _product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                  practitioner=personas.practitioner)
+    actor = actor_for(personas.practitioner)
+    session = session_start(actor=actor, session=plan_book_proposed(actor=actor, plan=plan)[0])
+    session_finish(actor=actor, session=session, data=SessionCompleteIn())
+    checkin = CheckIn.objects.filter(session=session).order_by("due_at").first()
+
+    page.goto(f"/c/{checkin_token(checkin)}/")
+    page.get_by_label("I have symptoms").check()
+    page.get_by_label("Swelling", exact=True).check()
+    page.get_by_label("Infection").check()
+    page.get_by_label("How bad is it?").select_option("moderate")
+    page.get_by_label("Anything else (since when, where)").fill("Warm and red on the left cheek")
+    shot(page, "18-patient-check-in")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+    assert AdverseEvent.objects.filter(patient=patient).count() == 2
+
+    log_in(page, personas.nurse.user.email)
+    page.wait_for_url("**/dashboard/")
+    flags = page.locator("p.flag")
+    assert flags.count() >= 1
+    assert patient.full_name in flags.first.inner_text()
+    assert "serious" in page.locator("section", has_text="Patients flagged").inner_text()
+    shot(page, "19-dashboard-flagged")

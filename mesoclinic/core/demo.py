@@ -227,6 +227,33 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
                 cocktail=[{"product": first.product_id, "dose_ml": "2"}],
                 planned_sessions=6 if index % 2 else 10))
             plan_book_proposed(actor=actor, plan=plan)
+            _seed_outcomes(actor, patient, plan, index, rng)
+        if index % 3 == 0:
+            consent_sign(patient=patient, kind=ConsentKind.REGISTRY, method="typed",
+                         typed_name=patient.full_name, agreed=True, ip="127.0.0.1",
+                         actor=actor)
+
+
+def _seed_outcomes(actor: Actor, patient, plan, index: int,
+                   rng: random.Random) -> None:
+    """Baseline measurements, and for one patient a swelling reported six days ago that
+    has outlasted its expected course, so the dashboard has something to show."""
+    from mesoclinic.aftercare.services import AdverseEventIn, adverse_event_record
+    from mesoclinic.outcomes.services import MeasurementIn, measurement_record
+
+    today = timezone.localdate()
+    scale = "hexsel-csss" if plan.indication.code == "cellulite" else "gais"
+    value = rng.randint(6, 11) if scale == "hexsel-csss" else 4
+    measurement_record(actor=actor, patient=patient, data=MeasurementIn(
+        scale=scale, value=str(value), rated_by="practitioner", measured_on=today,
+        plan=plan.pk))
+    measurement_record(actor=actor, patient=patient, data=MeasurementIn(
+        scale="satisfaction", value=str(rng.randint(5, 9)), rated_by="patient",
+        measured_on=today, plan=plan.pk))
+    if index == 0:
+        adverse_event_record(actor=actor, patient=patient, data=AdverseEventIn(
+            side_effect="swelling", onset_at=timezone.now() - timedelta(days=6),
+            severity="mild", description="Reported by phone: swelling of the left cheek."))
 
 
 def demo_owner(email: str = DEMO_OWNER_EMAIL) -> User:

@@ -290,3 +290,47 @@ def test_a_patient_answers_a_check_in_through_its_link_and_the_clinic_sees_it(
     assert patient.full_name in flags.first.inner_text()
     assert "serious" in page.locator("section", has_text="Patients flagged").inner_text()
     shot(page, "19-dashboard-flagged")
+
+
+def test_photo_comparison_slider_and_analytics_plots(page, personas, catalogue, settings,
+                                                     tmp_path):
+    import cv2
+
+    from mesoclinic.consultation.services import photo_add
+    from mesoclinic.outcomes.photo_analysis import synthetic_skin, warp_like_a_second_visit
+    from mesoclinic.outcomes.services import RegionIn, comparison_request, comparison_run
+    from tests.factories import actor_for
+    from tests.test_outcomes import _plan_with
+
+    settings.PHOTO_ROOT = tmp_path / "photos"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    patient = make_patient(clinic=personas.clinic, first_name="Nathalie", last_name="Roux")
+    image = synthetic_skin(900, 600)
+    photos = [photo_add(actor=actor_for(personas.practitioner), patient=patient,
+                        body_area_code="face", view="front",
+                        raw=cv2.imencode(".jpg", picture)[1].tobytes())
+              for picture in (image, warp_like_a_second_visit(image, redden=25))]
+    comparison = comparison_request(actor=actor_for(personas.nurse), patient=patient,
+                                    before=photos[0], after=photos[1],
+                                    region=RegionIn(x=300, y=200, w=200, h=150))
+    comparison_run(comparison_id=comparison.pk)
+    from tests.factories import make_product_with_lot
+
+    product, _lot = make_product_with_lot(clinic=personas.clinic, name="Piroxicam mix")
+    for label, (baseline, last) in zip("ABC", [(7, 4), (6, 4), (8, 3)], strict=True):
+        _plan_with(personas, product, baseline=baseline, last=last, sessions=4, label=label)
+
+    log_in(page, personas.practitioner.user.email)
+    page.wait_for_url("**/dashboard/")
+    page.goto(f"/comparisons/{comparison.pk}/")
+    page.get_by_text("Aligned on").wait_for()
+    slider = page.get_by_label("Before ↔ after")
+    slider.fill("20")
+    clip = page.locator("#slider-top").evaluate("e => e.style.clipPath")
+    assert clip == "inset(0px 80% 0px 0px)" or "80%" in clip
+    shot(page, "20-photo-comparison")
+
+    page.goto("/clinic/analytics/?scale=vas-pain")
+    assert page.locator("svg.plot").count() == 3
+    assert "Piroxicam mix" in page.locator("table.analytics").inner_text()
+    shot(page, "21-analytics")

@@ -75,12 +75,18 @@ def interval_plot(rows: list[tuple[str, Estimate | None]], *, unit: str, title: 
     if reference is not None:
         bounds.append(reference)
     low, high = min(bounds), max(bounds)
+    never_negative = low >= 0
     if high - low < 1e-9:
         low, high = low - 1, high + 1
     margin = (high - low) * 0.08
     low, high = low - margin, high + margin
+    if never_negative:
+        low = max(low, 0.0)  # rates and proportions: the axis starts at zero
+    if percent:
+        high = min(high, 100.0)
     label_w, row_h = 230, 26
-    height = PAD_TOP + row_h * len(shown) + PAD_BOTTOM
+    bottom = PAD_BOTTOM + 14
+    height = PAD_TOP + row_h * len(shown) + bottom
     plot_w = WIDTH + 120 - label_w - PAD_RIGHT
 
     def x(value: float) -> float:
@@ -90,7 +96,7 @@ def interval_plot(rows: list[tuple[str, Estimate | None]], *, unit: str, title: 
              f'role="img" class="plot"><title>{escape(title)}</title>']
     if reference is not None:
         parts.append(f'<line x1="{x(reference):.1f}" x2="{x(reference):.1f}" y1="{PAD_TOP}" '
-                     f'y2="{height - PAD_BOTTOM}" stroke="#94a3b8" stroke-dasharray="4 3"/>')
+                     f'y2="{height - bottom}" stroke="#94a3b8" stroke-dasharray="4 3"/>')
     for index, (label, estimate) in enumerate(shown):
         cy = PAD_TOP + row_h * index + row_h / 2
         short = label if len(label) <= 36 else label[:35] + "…"
@@ -105,8 +111,10 @@ def interval_plot(rows: list[tuple[str, Estimate | None]], *, unit: str, title: 
                      f'{_fmt(estimate.value * scale)} {escape(unit)}</title></rect>')
     for tick in range(5):
         value = low + (high - low) * tick / 4
-        parts.append(f'<text x="{x(value):.1f}" y="{height - 12}" text-anchor="middle" '
-                     f'font-size="11" fill="#5b6b7b">{_fmt(round(value, 2))}</text>')
-    parts.append(f'<text x="{WIDTH + 120 - PAD_RIGHT}" y="{height - 12}" text-anchor="end" '
-                 f'font-size="11" fill="#5b6b7b">{escape(unit)}</text></svg>')
+        parts.append(f'<text x="{x(value):.1f}" y="{height - bottom + 16}" '
+                     f'text-anchor="middle" font-size="11" fill="#5b6b7b">'
+                     f'{_fmt(float(f"{value:.3g}"))}</text>')
+    parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{height - 6}" '
+                 f'text-anchor="middle" font-size="11" fill="#5b6b7b">{escape(unit)}</text>'
+                 '</svg>')
     return "".join(parts)

@@ -112,6 +112,24 @@ def clock(monkeypatch) -> MovableClock:
 
 
 @pytest.fixture
+def run_worker(monkeypatch):
+    """Run the real task worker once over the ready tasks, in this process.
+
+    The worker calls close_old_connections() between tasks, which closes a connection that
+    is not in autocommit mode — as the test's own transaction is — so that one call is made
+    harmless here; the tasks themselves run exactly as under `manage.py db_worker`."""
+    from django.core.management import call_command
+
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections",
+                        lambda: None)
+
+    def run() -> None:
+        call_command("db_worker", batch=True, no_startup_delay=True, interval=0, verbosity=0)
+
+    return run
+
+
+@pytest.fixture
 def api_headers() -> Callable[[Membership], dict[str, str]]:
     def headers(membership: Membership) -> dict[str, str]:
         key, _token = api_token_issue(membership=membership)

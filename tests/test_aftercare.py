@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -50,10 +49,6 @@ def treated(personas, clock, django_capture_on_commit_callbacks):
     return {"patient": patient, "session": session, "lot": lot, "plan": plan}
 
 
-def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, interval=0, verbosity=0)
-
-
 def test_finishing_a_session_schedules_six_check_ins_on_the_worker(treated):
     session = treated["session"]
     session.refresh_from_db()
@@ -66,7 +61,7 @@ def test_finishing_a_session_schedules_six_check_ins_on_the_worker(treated):
     assert sorted(t.run_after for t in deferred) == [c.due_at for c in checkins]
 
 
-def test_the_worker_emails_the_aftercare_with_its_pdf(treated):
+def test_the_worker_emails_the_aftercare_with_its_pdf(treated, run_worker):
     run_worker()  # the check-ins wait for their day; the aftercare email goes now
     message = next(m for m in mail.outbox if "aftercare" in m.subject.lower())
     assert message.to == ["sarah@example.com"]

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import cv2
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from mesoclinic.aftercare.models import AdverseEvent
@@ -164,7 +163,7 @@ def _upload(personas, patient, image) -> object:
 
 
 def test_a_photo_comparison_runs_on_the_worker_and_shows_the_change(
-        client_as, personas, catalogue, django_capture_on_commit_callbacks):
+        client_as, personas, catalogue, django_capture_on_commit_callbacks, run_worker):
     patient = make_patient(clinic=personas.clinic)
     before_image = synthetic_skin(1200, 900)
     before = _upload(personas, patient, before_image)
@@ -178,7 +177,7 @@ def test_a_photo_comparison_runs_on_the_worker_and_shows_the_change(
     waiting = client.get(response.url).content.decode()
     assert "Aligning and measuring" in waiting and 'hx-trigger="every 1s"' in waiting
 
-    call_command("db_worker", batch=True, no_startup_delay=True, interval=0, verbosity=0)
+    run_worker()
     comparison.refresh_from_db()
     assert comparison.status == "done" and comparison.progress == 100
     assert comparison.matches >= 12

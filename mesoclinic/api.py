@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 
 from mesoclinic.aftercare.api import router as aftercare_router
+from mesoclinic.booking.api import router as booking_router
 from mesoclinic.catalog.api import router as catalogue_router
 from mesoclinic.consultation.api import router as consultation_router
 from mesoclinic.core.api import TokenAuth, me_router
@@ -32,6 +33,7 @@ api.add_router("/catalogue", catalogue_router)
 api.add_router("", courses_router)
 api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
+api.add_router("", booking_router)
 
 
 @api.exception_handler(PossibleDuplicate)

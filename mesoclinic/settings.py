@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mesoclinic.courses",
     "mesoclinic.aftercare",
     "mesoclinic.outcomes",
+    "mesoclinic.booking",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.urls import path
 
 from mesoclinic.aftercare import views as aftercare_views
 from mesoclinic.api import api
+from mesoclinic.booking import views as booking_views
 from mesoclinic.catalog import views as catalog_views
 from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
@@ -105,6 +106,18 @@ urlpatterns = [
     path("clinic/consents/", consult_views.consent_texts, name="consent_texts"),
     path("p/<str:token>/", consult_views.public_intake, name="public_intake"),
     path("p/<str:token>/consent/", consult_views.public_consent, name="public_consent"),
+    path("find/", booking_views.find, name="find"),
+    path("find/places.json", booking_views.place_suggestions, name="place_suggestions"),
+    path("clinics/<slug:slug>/", booking_views.clinic_page, name="clinic_page"),
+    path("clinics/<slug:slug>/book/", booking_views.book, name="book"),
+    path("booking/<str:token>/", booking_views.manage_booking, name="manage_booking"),
+    path("calendar/", booking_views.staff_calendar, name="staff_calendar"),
+    path("appointments/<int:appointment_id>/", booking_views.staff_appointment,
+         name="staff_appointment"),
+    path("patients/<int:patient_id>/book/", booking_views.staff_book, name="staff_book"),
+    path("clinic/availability/", booking_views.availability, name="availability"),
+    path("account/calendar-feed/", booking_views.calendar_feed, name="calendar_feed"),
+    path("feeds/<str:key>.ics", booking_views.feed, name="feed"),
     path("catalogue/", catalog_views.catalogue_index, name="catalogue"),
     path("catalogue/<slug:slug>/", catalog_views.catalogue_section, name="catalogue_section"),
     path("api/v1/", api.urls),

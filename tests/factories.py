@@ -161,3 +161,27 @@ def ready_patient(*, clinic: Clinic, clock, practitioner: Membership):
     clock.advance(hours=25)
     plan = make_plan(patient=patient, products=[product])
     return patient, product, lot, plan
+
+
+# Booking ---------------------------------------------------------------------------------
+
+
+def open_clinic_for_booking(clinic: Clinic, *members: Membership) -> None:
+    """Weekly hours every day 8:00–20:00 for these members, and the clinic placed in Lyon."""
+    from datetime import time
+
+    from mesoclinic.booking.models import TreatmentOffer
+    from mesoclinic.booking.selectors import appointment_types
+    from mesoclinic.booking.services import HoursIn, working_hours_set
+    from mesoclinic.catalog.models import Indication
+
+    clinic.latitude, clinic.longitude = 45.7640, 4.8357
+    clinic.save()
+    owner = actor_for(owner_membership(clinic))
+    for member in members:
+        working_hours_set(actor=owner, membership=member,
+                          hours=[HoursIn(d, time(8), time(20)) for d in range(7)])
+    appointment_types(clinic=clinic)
+    indication = Indication.objects.filter(code="cellulite").first()
+    if indication is not None:
+        TreatmentOffer.objects.get_or_create(clinic=clinic, indication=indication)

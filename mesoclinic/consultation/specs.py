@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mesoclinic.consultation.models import AllergyResult, Condition, MedicationClass
+from mesoclinic.core import clock
 
 
 def _not_future(value: date | None) -> date | None:
-    if value is not None and value > timezone.localdate():
+    if value is not None and value > clock.now().astimezone(timezone.get_current_timezone()).date():
         raise ValueError(_("This date is in the future."))
     return value
 

@@ -154,7 +154,50 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
             ))
     for clinic in clinics.values():
         _seed_consultations(clinic, rng)
+        _seed_booking(clinic, owner, rng)
     return True
+
+
+def _seed_booking(clinic: Clinic, owner: User, rng: random.Random) -> None:
+    """Working hours (Monday to Friday 9:00–12:30 and 14:00–18:30, Saturday morning), the
+    treatments offered with prices, a holiday, and a few booked consultations."""
+    from datetime import time as clock_time
+
+    from mesoclinic.booking.models import TreatmentOffer
+    from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.booking.services import HoursIn, appointment_book, working_hours_set
+    from mesoclinic.catalog.models import Indication
+    from mesoclinic.patients.models import Patient
+
+    owner_membership = Membership.objects.get(clinic=clinic, user=owner)
+    owner_actor = Actor(user=owner, membership=owner_membership, ip="127.0.0.1")
+    hours = [HoursIn(d, clock_time(9), clock_time(12, 30)) for d in range(5)] + \
+        [HoursIn(d, clock_time(14), clock_time(18, 30)) for d in range(5)] + \
+        [HoursIn(5, clock_time(9), clock_time(12))]
+    members = list(Membership.objects.filter(clinic=clinic, role__in=[
+        Role.PRACTITIONER, Role.NURSE]).select_related("user", "clinic"))
+    for member in members:
+        working_hours_set(actor=owner_actor, membership=member, hours=hours)
+    types = appointment_types(clinic=clinic)
+    prices = {"consultation": 60, "allergy_read": 0, "treatment": 120, "follow_up": 0}
+    for appointment_type in types:
+        appointment_type.price = prices[appointment_type.kind]
+        appointment_type.save(update_fields=["price"])
+    for code, price in (("cellulite", 150), ("facial-rejuvenation", 180),
+                        ("alopecia-androgenetic", 200), ("localized-fat", 170),
+                        ("pain-osteoarthritis", 90)):
+        TreatmentOffer.objects.get_or_create(
+            clinic=clinic, indication=Indication.objects.get(code=code),
+            defaults={"price_from": price})
+    consultation = next(t for t in types if t.kind == "consultation")
+    today = timezone.localdate()
+    free = free_times(members=members, appointment_type=consultation, first=today,
+                      last=today + timedelta(days=7)).get(clinic.pk, [])
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("-id")[:4])
+    for patient, slot in zip(patients, free[::5], strict=False):
+        appointment_book(clinic=clinic, membership=slot.membership,
+                         appointment_type=consultation, starts_at=slot.starts_at,
+                         patient=patient, channel="staff", actor=owner_actor)
 
 
 PRODUCTS = [

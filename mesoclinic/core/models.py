@@ -74,12 +74,15 @@ class Clinic(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # Weekdays the clinic treats patients, Monday = 0: "012345" is Monday to Saturday.
     opening_days = models.CharField(_("opening days"), max_length=7, default="012345")
+    description = models.TextField(_("public description"), blank=True, max_length=2000)
+    listed = models.BooleanField(_("listed in the public search"), default=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
         verbose_name = _("clinic")
         verbose_name_plural = _("clinics")
         ordering = ["name"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="clinic_position")]
 
     def __str__(self) -> str:
         return self.name

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, Forbidden, InvalidInput
+from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.patients import search_keys
 from mesoclinic.patients.models import Patient, PatientRevision
@@ -126,3 +127,18 @@ def patient_update(*, actor: Actor, patient: Patient, changes: PatientChanges) -
         detail={"fields": changed, "version": locked.version},
     )
     return locked
+
+
+@transaction.atomic
+def patient_register_online(*, clinic: Clinic, data: dict[str, Any], ip: str | None) -> Patient:
+    """A person booking their first consultation online becomes a patient of the clinic;
+    they give identity and contact only."""
+    values = {k: data[k] for k in ("first_name", "last_name", "date_of_birth", "sex",
+                                   "phone", "email")}
+    patient = Patient(clinic=clinic, created_by=None, **values)
+    _refresh_search_keys(patient)
+    patient.save(force_insert=True)
+    audit_record(actor=None, clinic=clinic, ip=ip, action="patient.create",
+                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                 detail={"channel": "online"})
+    return patient

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from mesoclinic.core import clock
 from mesoclinic.patients.models import Sex
 
 MEDICAL_FIELDS = frozenset({"fitzpatrick_type", "notes"})
@@ -35,7 +36,7 @@ def _phone(value: str) -> str:
 
 
 def _birth_date(value: date) -> date:
-    if value > timezone.localdate():
+    if value > clock.now().astimezone(timezone.get_current_timezone()).date():
         raise ValueError(_("The date of birth cannot be in the future."))
     if value.year < 1900:
         raise ValueError(_("The date of birth must be after 1900."))

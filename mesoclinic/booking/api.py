@@ -1,0 +1,180 @@
+"""API of booking: the public search, free times, booking and cancelling (no login), and
+the clinic's appointments for staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from mesoclinic.booking import gazetteer
+from mesoclinic.booking.models import Appointment
+from mesoclinic.booking.selectors import (
+    bookable_members,
+    calendar,
+    free_times,
+    public_clinic,
+    search_clinics,
+    type_of,
+)
+from mesoclinic.booking.services import (
+    BookingRefused,
+    OnlineBookingIn,
+    appointment_cancel,
+    appointment_from_token,
+    manage_token,
+    online_booking,
+)
+from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.context import client_ip
+from mesoclinic.core.errors import InvalidInput
+
+router = Router(tags=["booking"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class ClinicCardOut(Schema):
+    slug: str
+    name: str
+    city: str
+    address: str
+    phone: str
+    latitude: float | None
+    longitude: float | None
+
+
+class FreeTimeOut(Schema):
+    starts_at: datetime
+    practitioner: int
+    practitioner_name: str
+
+
+class ResultOut(Schema):
+    clinic: ClinicCardOut
+    distance_km: float
+    next_free: list[FreeTimeOut]
+
+
+class SearchOut(Schema):
+    place: str
+    results: list[ResultOut]
+
+
+class SearchQuery(Schema):
+    place: str | None = Field(default=None, max_length=100)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius: float = Field(default=25, gt=0, le=200)
+    indication: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _free(items: list) -> list[FreeTimeOut]:
+    return [FreeTimeOut(starts_at=f.starts_at, practitioner=f.membership.user_id,
+                        practitioner_name=f.membership.user.full_name) for f in items]
+
+
+@router.get("/public/search", auth=None, response={200: SearchOut, 400: ErrorOut},
+            summary="Clinics near a place, nearest first, with their next free times")
+def search(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
+    if params.lat is not None and params.lon is not None:
+        lat, lon, label = params.lat, params.lon, f"{params.lat:.4f}, {params.lon:.4f}"
+    elif params.place:
+        place = gazetteer.resolve(params.place)
+        if place is None:
+            raise InvalidInput("Unknown place: give the nearest city.", field="place")
+        lat, lon, label = place.latitude, place.longitude, place.label
+    else:
+        raise InvalidInput("Give a place or a position (lat, lon).", field="place")
+    first = max(params.date_from or timezone.localdate(), timezone.localdate())
+    last = min(params.date_to or first + timedelta(days=59), first + timedelta(days=59))
+    results = search_clinics(latitude=lat, longitude=lon, radius_km=params.radius,
+                             indication=params.indication, first=first, last=last)
+    return SearchOut(place=label, results=[
+        ResultOut(clinic=ClinicCardOut.model_validate(r.clinic, from_attributes=True),
+                  distance_km=r.distance_km, next_free=_free(r.next_free))
+        for r in results])
+
+
+class SlotsQuery(Schema):
+    kind: str = "consultation"
+    date_from: date | None = None
+    days: int = Field(default=7, ge=1, le=31)
+
+
+@router.get("/public/clinics/{slug}/slots", auth=None,
+            response={200: list[FreeTimeOut], **ERRORS})
+def slots(request: HttpRequest, slug: str, params: Query[SlotsQuery]) -> list[FreeTimeOut]:
+    clinic = public_clinic(slug=slug)
+    appointment_type = type_of(clinic=clinic, kind=params.kind)
+    first = max(params.date_from or timezone.localdate(), timezone.localdate())
+    found = free_times(members=list(bookable_members(clinic_ids=[clinic.pk])),
+                       appointment_type=appointment_type, first=first,
+                       last=first + timedelta(days=params.days - 1)).get(clinic.pk, [])
+    return _free(found)
+
+
+class BookingOut(Schema):
+    id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    practitioner: int = Field(alias="practitioner_id")
+    manage_token: str
+
+    @staticmethod
+    def resolve_manage_token(obj: Appointment) -> str:
+        return manage_token(obj)
+
+
+class RefusedOut(ErrorOut):
+    reasons: list[str]
+    earliest: date | None
+
+
+@router.post("/public/clinics/{slug}/appointments", auth=None,
+             response={201: BookingOut, 409: RefusedOut, **ERRORS},
+             summary="Book online: a consultation first; treatment only when the rules allow")
+def book(request: HttpRequest, slug: str, payload: OnlineBookingIn) -> Status:
+    clinic = public_clinic(slug=slug)
+    try:
+        return Status(201, online_booking(clinic=clinic, data=payload, ip=client_ip(request)))
+    except BookingRefused as refused:
+        return Status(409, RefusedOut(detail=refused.message, code=refused.code, field=None,
+                                      reasons=refused.reasons, earliest=refused.earliest))
+
+
+@router.post("/public/appointments/{token}/cancel", auth=None,
+             response={200: BookingOut, **ERRORS})
+def cancel(request: HttpRequest, token: str) -> Appointment:
+    appointment = appointment_from_token(token)
+    return appointment_cancel(appointment=appointment, reason="cancelled through the API",
+                              ip=client_ip(request))
+
+
+class StaffAppointmentOut(Schema):
+    id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    practitioner: int = Field(alias="practitioner_id")
+    patient: int = Field(alias="patient_id")
+    channel: str
+
+
+class CalendarQuery(Schema):
+    date_from: date | None = None
+    days: int = Field(default=7, ge=1, le=62)
+
+
+@router.get("/appointments", response={200: list[StaffAppointmentOut], **ERRORS},
+            summary="The clinic's appointments")
+def appointments(request: HttpRequest, params: Query[CalendarQuery]) -> list:
+    actor = api_actor(request)
+    return calendar(actor=actor, first=params.date_from or timezone.localdate(),
+                    days=params.days)

@@ -1,0 +1,138 @@
+"""Booking: what a clinic offers, when its practitioners work, and appointments.
+
+No practitioner ever holds two overlapping appointments: each appointment claims the
+5-minute slots it occupies (its duration and buffer), and a unique constraint on
+(practitioner, slot) lets the database itself refuse the second claim, on SQLite and on
+PostgreSQL alike, whatever the number of concurrent writers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mesoclinic.catalog.models import Indication
+from mesoclinic.core.models import Clinic, Membership
+from mesoclinic.courses.models import Session
+from mesoclinic.patients.models import Patient
+
+SLOT_MINUTES = 5
+
+
+class AppointmentKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    ALLERGY_READ = "allergy_read", _("Allergy-test reading")
+    TREATMENT = "treatment", _("Treatment session")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class AppointmentType(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointment_types")
+    kind = models.CharField(max_length=15, choices=AppointmentKind.choices)
+    name = models.CharField(max_length=100)
+    duration_minutes = models.PositiveSmallIntegerField()
+    buffer_minutes = models.PositiveSmallIntegerField(default=0)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    bookable_online = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "kind"],
+                                               name="appointment_type_kind")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TreatmentOffer(models.Model):
+    """An indication the clinic treats, with its price per session (shown publicly)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="offers")
+    indication = models.ForeignKey(Indication, on_delete=models.PROTECT, related_name="offers")
+    price_from = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "indication"],
+                                               name="offer_once")]
+
+
+class WorkingHours(models.Model):
+    """A practitioner's weekly hours at a clinic, in the clinic's local time."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE,
+                                   related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField()  # Monday = 0
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+
+
+class TimeOff(models.Model):
+    """Days a practitioner (or, with none, the whole clinic) does not see patients."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True,
+                                   related_name="time_off")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=100, blank=True)
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class Appointment(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="appointments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=15, choices=AppointmentKind.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.BOOKED)
+    channel = models.CharField(max_length=10)  # online | staff | api
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="appointments")
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["practitioner", "starts_at"], name="appt_practitioner_start"),
+            models.Index(fields=["clinic", "starts_at"], name="appt_clinic_start"),
+            models.Index(fields=["patient", "starts_at"], name="appt_patient_start"),
+        ]
+
+
+class SlotClaim(models.Model):
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    slot = models.DateTimeField()
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE,
+                                    related_name="claims")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practitioner", "slot"],
+                                               name="one_appointment_per_slot")]
+
+
+class CalendarFeed(models.Model):
+    """A practitioner's iCalendar feed, behind a secret URL (only its hash is kept)."""
+
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE,
+                                      related_name="calendar_feed")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

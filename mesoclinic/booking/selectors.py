@@ -1,0 +1,226 @@
+"""Reads of booking: free times, the public search near a place, calendars and feeds."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from mesoclinic.booking import gazetteer, slots
+from mesoclinic.booking.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    AppointmentType,
+    CalendarFeed,
+    TimeOff,
+    TreatmentOffer,
+    WorkingHours,
+)
+from mesoclinic.core import clock
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
+from mesoclinic.core.models import Clinic, Membership, Role
+
+BOOKABLE_ROLES = (Role.OWNER, Role.PRACTITIONER, Role.NURSE)
+STEP = timedelta(minutes=15)
+LEAD_TIME = timedelta(hours=2)  # online bookings start at least this far ahead
+
+DEFAULT_TYPES = (
+    (AppointmentKind.CONSULTATION, _("Consultation"), 30, 10),
+    (AppointmentKind.ALLERGY_READ, _("Allergy-test reading"), 15, 5),
+    (AppointmentKind.TREATMENT, _("Treatment session"), 30, 10),
+    (AppointmentKind.FOLLOW_UP, _("Follow-up"), 15, 5),
+)
+
+
+def appointment_types(*, clinic: Clinic) -> list[AppointmentType]:
+    """The clinic's appointment types, with the usual four created on first use."""
+    types = list(AppointmentType.objects.filter(clinic=clinic))
+    if not types:
+        AppointmentType.objects.bulk_create(
+            [AppointmentType(clinic=clinic, kind=kind, name=str(name), duration_minutes=d,
+                             buffer_minutes=b,
+                             currency="GBP" if clinic.country == "GB" else "EUR")
+             for kind, name, d, b in DEFAULT_TYPES], ignore_conflicts=True)
+        types = list(AppointmentType.objects.filter(clinic=clinic))
+    return sorted(types, key=lambda t: [k for k, *_rest in DEFAULT_TYPES].index(t.kind))
+
+
+def type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
+    for appointment_type in appointment_types(clinic=clinic):
+        if appointment_type.kind == kind:
+            return appointment_type
+    raise NotFound(_("This clinic does not offer that appointment."), field="type")
+
+
+def bookable_members(*, clinic_ids: list[int]) -> QuerySet[Membership]:
+    return Membership.objects.filter(clinic_id__in=clinic_ids, is_active=True,
+                                     role__in=BOOKABLE_ROLES,
+                                     working_hours__isnull=False).distinct() \
+        .select_related("user", "clinic").order_by("user__full_name")
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    starts_at: datetime
+    membership: Membership
+
+
+def free_times(*, members: list[Membership], appointment_type: AppointmentType, first: date,
+               last: date, limit_per_clinic: int | None = None,
+               not_before: datetime | None = None) -> dict[int, list[FreeTime]]:
+    """Free start times per clinic, earliest first, for the given practitioners; three
+    queries whatever their number (hours, time off, appointments)."""
+    if not members:
+        return {}
+    ids = [m.pk for m in members]
+    clinic_ids = {m.clinic_id for m in members}
+    hours: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
+    for h in WorkingHours.objects.filter(membership_id__in=ids):
+        hours[h.membership_id].append(slots.WeeklyHours(h.weekday, h.start, h.end))
+    off: dict[int | None, set[date]] = defaultdict(set)
+    off_clinic: dict[int, set[date]] = defaultdict(set)
+    for t in TimeOff.objects.filter(clinic_id__in=clinic_ids, last_day__gte=first,
+                                    first_day__lte=last):
+        day = max(t.first_day, first)
+        while day <= min(t.last_day, last):
+            (off[t.membership_id] if t.membership_id else off_clinic[t.clinic_id]).add(day)
+            day += timedelta(days=1)
+    # The window is widened by a day each side: time zones differ from UTC.
+    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    user_ids = {m.user_id for m in members}
+    appointments = Appointment.objects.filter(
+        practitioner_id__in=user_ids, status=AppointmentStatus.BOOKED,
+        starts_at__lt=datetime.combine(last + timedelta(days=2), datetime.min.time(),
+                                       ZoneInfo("UTC")),
+        ends_at__gt=datetime.combine(first - timedelta(days=1), datetime.min.time(),
+                                     ZoneInfo("UTC"))).select_related("type")
+    for a in appointments:
+        busy[a.practitioner_id].append(slots.Interval(
+            a.starts_at, a.ends_at + timedelta(minutes=a.type.buffer_minutes)))
+    floor = not_before or (clock.now() + LEAD_TIME)
+    per_clinic: dict[int, list[FreeTime]] = defaultdict(list)
+    for member in members:
+        tz = member.clinic.zoneinfo
+        working = slots.windows(first=first, last=last, hours=hours[member.pk],
+                                days_off=off[member.pk] | off_clinic[member.clinic_id], tz=tz)
+        starts = slots.free_starts(
+            working=working, busy=busy[member.user_id],
+            duration=timedelta(minutes=appointment_type.duration_minutes),
+            buffer=timedelta(minutes=appointment_type.buffer_minutes), step=STEP,
+            not_before=floor, limit=limit_per_clinic)
+        per_clinic[member.clinic_id].extend(FreeTime(s, member) for s in starts)
+    for clinic_id, found in per_clinic.items():
+        found.sort(key=lambda f: (f.starts_at, f.membership.user.full_name))
+        if limit_per_clinic is not None:
+            per_clinic[clinic_id] = found[:limit_per_clinic]
+    return per_clinic
+
+
+# The public search ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    clinic: Clinic
+    distance_km: float
+    next_free: list[FreeTime]
+
+
+def search_clinics(*, latitude: float, longitude: float, radius_km: float,
+                   indication: str | None, first: date, last: date, limit: int = 20,
+                   slots_per_clinic: int = 3) -> list[SearchResult]:
+    """Listed clinics within the radius, nearest first, each with its next free
+    consultation times (a new patient books a consultation first)."""
+    south, north, west, east = gazetteer.bounding_box(latitude, longitude, radius_km)
+    clinics = Clinic.objects.filter(listed=True, latitude__gte=south, latitude__lte=north,
+                                    longitude__gte=west, longitude__lte=east)
+    if indication:
+        clinics = clinics.filter(offers__indication__code=indication)
+    near = []
+    for clinic in clinics.only("id", "name", "slug", "city", "address", "latitude",
+                               "longitude", "timezone", "country", "phone"):
+        distance = gazetteer.distance_km(latitude, longitude, clinic.latitude,
+                                         clinic.longitude)
+        if distance <= radius_km:
+            near.append((distance, clinic))
+    near.sort(key=lambda pair: (pair[0], pair[1].name))
+    near = near[:limit]
+    members = list(bookable_members(clinic_ids=[c.pk for _d, c in near]))
+    consultation = {t.clinic_id: t for t in AppointmentType.objects.filter(
+        clinic_id__in=[c.pk for _d, c in near], kind=AppointmentKind.CONSULTATION)}
+    by_type: dict[int, list[Membership]] = defaultdict(list)
+    for member in members:
+        if member.clinic_id in consultation:
+            by_type[member.clinic_id].append(member)
+    free: dict[int, list[FreeTime]] = {}
+    # Clinics are asked a week at a time: the next free times are usually close.
+    for clinic_id, clinic_members in by_type.items():
+        week_first = first
+        found: list[FreeTime] = []
+        while not found and week_first <= last:
+            week_last = min(week_first + timedelta(days=6), last)
+            found = free_times(members=clinic_members,
+                               appointment_type=consultation[clinic_id], first=week_first,
+                               last=week_last, limit_per_clinic=slots_per_clinic
+                               ).get(clinic_id, [])
+            week_first = week_last + timedelta(days=1)
+        free[clinic_id] = found
+    return [SearchResult(clinic, round(distance, 1), free.get(clinic.pk, []))
+            for distance, clinic in near]
+
+
+def public_clinic(*, slug: str) -> Clinic:
+    clinic = Clinic.objects.filter(slug=slug, listed=True).first()
+    if clinic is None:
+        raise NotFound(_("No such clinic."))
+    return clinic
+
+
+def clinic_offers(*, clinic: Clinic) -> list[TreatmentOffer]:
+    return list(TreatmentOffer.objects.filter(clinic=clinic).select_related("indication")
+                .order_by("indication__name"))
+
+
+# Staff calendars --------------------------------------------------------------------
+
+
+def access_appointment(*, actor: Actor, appointment_id: int) -> Appointment:
+    appointment = Appointment.objects.select_related("patient", "type", "practitioner",
+                                                     "clinic").filter(
+        pk=appointment_id, clinic_id=actor.clinic_id).first()
+    if appointment is None:
+        raise NotFound(_("No such appointment."))
+    return appointment
+
+
+def calendar(*, actor: Actor, first: date, days: int) -> list[Appointment]:
+    tz = actor.clinic.zoneinfo
+    start = datetime.combine(first, datetime.min.time(), tz)
+    end = start + timedelta(days=days)
+    return list(Appointment.objects.filter(clinic_id=actor.clinic_id, starts_at__gte=start,
+                                           starts_at__lt=end)
+                .exclude(status=AppointmentStatus.CANCELLED)
+                .select_related("patient", "type", "practitioner").order_by("starts_at"))
+
+
+def feed_membership(*, key: str) -> Membership | None:
+    feed = CalendarFeed.objects.select_related("membership__user", "membership__clinic") \
+        .filter(key_hash=hashlib.sha256(key.encode()).hexdigest()).first()
+    if feed is None or not feed.membership.is_active:
+        return None
+    return feed.membership
+
+
+def feed_appointments(*, membership: Membership) -> list[Appointment]:
+    since = clock.now() - timedelta(days=30)
+    return list(Appointment.objects.filter(
+        Q(status=AppointmentStatus.BOOKED) | Q(status=AppointmentStatus.COMPLETED),
+        practitioner_id=membership.user_id, clinic_id=membership.clinic_id,
+        starts_at__gte=since).select_related("type", "clinic").order_by("starts_at"))

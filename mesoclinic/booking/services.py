@@ -1,0 +1,394 @@
+"""Writes of booking: appointments (online, by staff, through the API), cancellation and
+moves, confirmation emails with an .ics, reminders, calendar feeds, availability."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from mesoclinic.booking import slots
+from mesoclinic.booking.ics import appointment_ics
+from mesoclinic.booking.models import (
+    SLOT_MINUTES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    AppointmentType,
+    CalendarFeed,
+    SlotClaim,
+    TimeOff,
+    WorkingHours,
+)
+from mesoclinic.booking.selectors import LEAD_TIME, free_times
+from mesoclinic.consultation.models import IntakeSubmission
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError
+from mesoclinic.core.models import Clinic, Membership
+from mesoclinic.core.roles import require_owner
+from mesoclinic.courses.models import PlanStatus, TreatmentPlan
+from mesoclinic.patients.models import Patient, Sex
+from mesoclinic.patients.search_keys import name_key
+from mesoclinic.patients.services import patient_register_online
+from mesoclinic.patients.specs import BirthDate, Email, Name, Phone
+from mesoclinic.safety.selectors import course_fact, patient_checklist
+
+MANAGE_SALT = "mesoclinic.appointment"
+
+
+class SlotTaken(Conflict):
+    code = "slot-taken"
+
+
+class BookingRefused(MesoclinicError):
+    """The safety rules or the booking rules say no; ``earliest`` says from when."""
+
+    code = "booking-refused"
+    status = 409
+
+    def __init__(self, message: str, *, reasons: list[str], earliest: date | None = None):
+        super().__init__(message)
+        self.reasons = reasons
+        self.earliest = earliest
+
+
+def _aligned(moment: datetime) -> bool:
+    return moment.second == 0 and moment.microsecond == 0 and moment.minute % SLOT_MINUTES == 0
+
+
+def _consulted(patient: Patient) -> bool:
+    """Seen before: a consultation that has taken place, or an intake on record."""
+    return Appointment.objects.filter(
+        patient=patient, kind=AppointmentKind.CONSULTATION, starts_at__lt=clock.now(),
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED]).exists() or \
+        IntakeSubmission.objects.filter(patient=patient).exists()
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: datetime) -> None:
+    """The same safety rules as at session start, checked for the booked time."""
+    plan = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE) \
+        .prefetch_related("sessions", "cocktail").select_related("clinic") \
+        .order_by("-created_at").first()
+    if plan is None:
+        raise BookingRefused(_("There is no treatment plan yet: book a consultation first."),
+                             reasons=["no-plan"])
+    checklist = patient_checklist(
+        patient=patient, practitioner=membership, at=starts_at,
+        product_ids=frozenset(c.product_id for c in plan.cocktail.all()),
+        course=course_fact(plan))
+    blocking = [f.finding for f in checklist.findings if f.blocking]
+    if not blocking:
+        return
+    dates: list[date] = []
+    undated = False
+    for finding in blocking:
+        if "earliest" in finding.params:
+            dates.append(date.fromisoformat(finding.params["earliest"]))
+        elif "readable_from" in finding.params:
+            # Read the test first, then wait 24 hours before the first session.
+            dates.append(datetime.fromisoformat(finding.params["readable_from"]).date()
+                         + timedelta(days=2))
+        else:
+            undated = True
+    earliest = max(dates) if dates and not undated else None
+    reasons = [f.code for f in blocking]
+    if earliest is not None:
+        message = _("A treatment session is possible from %(day)s: %(why)s") % {
+            "day": _day(earliest), "why": " ".join(f.message for f in blocking)}
+    else:
+        message = _("A treatment session cannot be booked yet: %(why)s") % {
+            "why": " ".join(f.message for f in blocking)}
+    raise BookingRefused(message, reasons=reasons, earliest=earliest)
+
+
+@transaction.atomic
+def appointment_book(*, clinic: Clinic, membership: Membership,
+                     appointment_type: AppointmentType, starts_at: datetime, patient: Patient,
+                     channel: str, actor: Actor | None = None, ip: str | None = None,
+                     check_hours: bool = True) -> Appointment:
+    """Book one appointment. The slot claims make a concurrent booking of the same time
+    fail in the database; the whole booking is then rolled back."""
+    if membership.clinic_id != clinic.pk or patient.clinic_id != clinic.pk \
+            or appointment_type.clinic_id != clinic.pk:
+        raise InvalidInput(_("The practitioner, patient and appointment must belong to the "
+                             "same clinic."), field="practitioner")
+    if not _aligned(starts_at):
+        raise InvalidInput(_("Appointments start on the 5-minute grid."), field="starts_at")
+    now = clock.now()
+    if starts_at < now:
+        raise InvalidInput(_("This time has passed."), field="starts_at")
+    duration = timedelta(minutes=appointment_type.duration_minutes)
+    if check_hours:
+        local = starts_at.astimezone(clinic.zoneinfo)
+        offered = free_times(members=[membership], appointment_type=appointment_type,
+                             first=local.date(), last=local.date(),
+                             not_before=now if channel != "online" else now + LEAD_TIME)
+        if starts_at not in {f.starts_at for f in offered.get(clinic.pk, [])}:
+            raise SlotTaken(_("This time is not available any more. Choose another one."),
+                            field="starts_at")
+    if appointment_type.kind == AppointmentKind.TREATMENT:
+        treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
+    appointment = Appointment.objects.create(
+        clinic=clinic, practitioner_id=membership.user_id, patient=patient,
+        type=appointment_type, kind=appointment_type.kind, starts_at=starts_at,
+        ends_at=starts_at + duration, channel=channel, created_at=now)
+    claimed = slots.slots_of(slots.Interval(
+        starts_at, starts_at + duration + timedelta(minutes=appointment_type.buffer_minutes)))
+    try:
+        # A savepoint: a refused claim must not poison the caller's transaction.
+        with transaction.atomic():
+            SlotClaim.objects.bulk_create([SlotClaim(practitioner_id=membership.user_id,
+                                                     slot=s, appointment=appointment)
+                                           for s in claimed])
+    except IntegrityError as error:
+        raise SlotTaken(_("Someone has just booked this time. Choose another one."),
+                        field="starts_at") from error
+    audit_record(actor=actor, clinic=clinic, ip=ip, action="appointment.book",
+                 object_type="appointment", object_id=appointment.pk, patient_id=patient.pk,
+                 detail={"kind": appointment.kind, "starts_at": starts_at.isoformat(),
+                         "channel": channel})
+    transaction.on_commit(lambda: _after_booking(appointment.pk))
+    return appointment
+
+
+def _after_booking(appointment_id: int) -> None:
+    from mesoclinic.booking.tasks import send_confirmation, send_reminder
+
+    appointment = Appointment.objects.get(pk=appointment_id)
+    send_confirmation.enqueue(appointment_id)
+    now = clock.now()
+    reminders = [("day-before", appointment.starts_at - timedelta(hours=24))]
+    if appointment.kind == AppointmentKind.TREATMENT:
+        reminders.append(("nsaid", appointment.starts_at - timedelta(days=7)))
+    for kind, when in reminders:
+        if when > now:
+            send_reminder.using(run_after=when).enqueue(
+                appointment_id, kind, appointment.starts_at.isoformat())
+
+
+# Online booking ---------------------------------------------------------------------
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: Name
+    last_name: Name
+    date_of_birth: BirthDate
+    sex: Sex = Sex.UNKNOWN
+    email: Annotated[Email, AfterValidator(lambda v: v or _required_email())]
+    phone: Phone = ""
+
+
+def _required_email() -> str:
+    raise ValueError(_("An email address is needed to confirm the booking."))
+
+
+class OnlineBookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AppointmentKind
+    practitioner: int = Field(description="The practitioner's user id")
+    starts_at: datetime
+    person: PersonIn
+
+
+def _find_patient(clinic: Clinic, person: PersonIn) -> Patient | None:
+    return Patient.objects.filter(clinic=clinic, email_key=person.email.lower(),
+                                  date_of_birth=person.date_of_birth,
+                                  last_key=name_key(person.last_name)).first()
+
+
+def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> Appointment:
+    """A patient books from the public pages: a new patient books a consultation first;
+    a treatment session is booked only when the safety rules allow it at that time."""
+    from mesoclinic.booking.selectors import type_of
+
+    appointment_type = type_of(clinic=clinic, kind=data.kind)
+    if not appointment_type.bookable_online:
+        raise BookingRefused(_("This appointment is booked by phone."), reasons=["offline"])
+    membership = Membership.objects.select_related("clinic", "user").filter(
+        clinic=clinic, user_id=data.practitioner, is_active=True).first()
+    if membership is None:
+        raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
+    with transaction.atomic():
+        patient = _find_patient(clinic, data.person)
+        new_patient = patient is None or not _consulted(patient)
+        if new_patient and data.kind != AppointmentKind.CONSULTATION:
+            raise BookingRefused(_("A first visit is a consultation: book one first."),
+                                 reasons=["consultation-first"])
+        if patient is None:
+            patient = patient_register_online(clinic=clinic,
+                                              data=data.person.model_dump(), ip=ip)
+        return appointment_book(clinic=clinic, membership=membership,
+                                appointment_type=appointment_type, starts_at=data.starts_at,
+                                patient=patient, channel="online", ip=ip)
+
+
+def manage_token(appointment: Appointment) -> str:
+    return signing.dumps({"a": appointment.pk}, salt=MANAGE_SALT, compress=True)
+
+
+def appointment_from_token(token: str) -> Appointment:
+    from mesoclinic.core.errors import NotFound
+
+    try:
+        payload = signing.loads(token, salt=MANAGE_SALT)
+    except signing.BadSignature as error:
+        raise NotFound(_("This link is not valid.")) from error
+    appointment = Appointment.objects.select_related("clinic", "patient", "type",
+                                                     "practitioner").filter(
+        pk=payload.get("a")).first()
+    if appointment is None:
+        raise NotFound(_("This link is not valid."))
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, reason: str = "",
+                       actor: Actor | None = None, ip: str | None = None) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise InvalidInput(_("This appointment is not booked any more."), field="status")
+    locked.status = AppointmentStatus.CANCELLED
+    locked.cancelled_at = clock.now()
+    locked.cancel_reason = reason.strip()[:300]
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
+    audit_record(actor=actor, clinic=locked.clinic, ip=ip, action="appointment.cancel",
+                 object_type="appointment", object_id=locked.pk,
+                 patient_id=locked.patient_id, detail={"reason": locked.cancel_reason})
+    return locked
+
+
+@transaction.atomic
+def appointment_move(*, appointment: Appointment, starts_at: datetime,
+                     membership: Membership | None = None, actor: Actor | None = None,
+                     ip: str | None = None, channel: str = "staff") -> Appointment:
+    """Move (or reschedule) an appointment: a new booking replaces the old one, in one
+    transaction, so the old time is kept if the new one is taken."""
+    locked = Appointment.objects.select_for_update().select_related(
+        "clinic", "patient", "type").get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise InvalidInput(_("This appointment is not booked any more."), field="status")
+    target = membership or Membership.objects.select_related("clinic", "user").get(
+        clinic=locked.clinic, user_id=locked.practitioner_id)
+    appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip)
+    return appointment_book(clinic=locked.clinic, membership=target,
+                            appointment_type=locked.type, starts_at=starts_at,
+                            patient=locked.patient, channel=channel, actor=actor, ip=ip)
+
+
+# Emails ------------------------------------------------------------------------------
+
+
+def _manage_url(appointment: Appointment) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("manage_booking",
+                                                   args=[manage_token(appointment)])
+
+
+def confirmation_send(*, appointment_id: int) -> bool:
+    appointment = Appointment.objects.select_related("clinic", "patient", "type",
+                                                     "practitioner").get(pk=appointment_id)
+    if appointment.status != AppointmentStatus.BOOKED or not appointment.patient.email:
+        return False
+    body = render_to_string("booking/confirmation_email.txt", {
+        "appointment": appointment, "clinic": appointment.clinic,
+        "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
+        "manage_url": _manage_url(appointment)})
+    message = EmailMessage(
+        subject=_("Your appointment at %(clinic)s") % {"clinic": appointment.clinic.name},
+        body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
+    message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
+    message.send()
+    return True
+
+
+def reminder_send(*, appointment_id: int, kind: str, expected_start: str) -> bool:
+    """Sent by the worker; skipped if the appointment was cancelled or moved since."""
+    appointment = Appointment.objects.select_related("clinic", "patient", "type").filter(
+        pk=appointment_id).first()
+    if appointment is None or appointment.status != AppointmentStatus.BOOKED \
+            or appointment.starts_at != datetime.fromisoformat(expected_start) \
+            or not appointment.patient.email:
+        return False
+    body = render_to_string("booking/reminder_email.txt", {
+        "appointment": appointment, "clinic": appointment.clinic, "kind": kind,
+        "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
+        "manage_url": _manage_url(appointment)})
+    subject = _("Stop aspirin and other NSAIDs from today") if kind == "nsaid" else \
+        _("Your appointment tomorrow at %(clinic)s") % {"clinic": appointment.clinic.name}
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                 to=[appointment.patient.email]).send()
+    return True
+
+
+# Calendar feeds and availability ------------------------------------------------------
+
+
+def calendar_feed_issue(*, actor: Actor) -> str:
+    """A new secret feed URL key for the actor's own calendar (the old one stops)."""
+    key = secrets.token_urlsafe(24)
+    CalendarFeed.objects.update_or_create(
+        membership=actor.membership,
+        defaults={"key_hash": hashlib.sha256(key.encode()).hexdigest(),
+                  "created_at": clock.now()})
+    audit_record(actor=actor, action="calendar_feed.issue", object_type="membership",
+                 object_id=actor.membership.pk)
+    return key
+
+
+@dataclass(frozen=True)
+class HoursIn:
+    weekday: int
+    start: time
+    end: time
+
+
+@transaction.atomic
+def working_hours_set(*, actor: Actor, membership: Membership, hours: list[HoursIn]
+                      ) -> None:
+    require_owner(actor.role)
+    if membership.clinic_id != actor.clinic_id:
+        raise InvalidInput(_("No such member."), field="membership")
+    for h in hours:
+        if not 0 <= h.weekday <= 6 or h.start >= h.end:
+            raise InvalidInput(_("Each period starts before it ends."), field="hours")
+    WorkingHours.objects.filter(membership=membership).delete()
+    WorkingHours.objects.bulk_create([WorkingHours(membership=membership, weekday=h.weekday,
+                                                   start=h.start, end=h.end) for h in hours])
+    audit_record(actor=actor, action="working_hours.set", object_type="membership",
+                 object_id=membership.pk, detail={"periods": len(hours)})
+
+
+@transaction.atomic
+def time_off_add(*, actor: Actor, membership: Membership | None, first_day: date,
+                 last_day: date, reason: str) -> TimeOff:
+    require_owner(actor.role)
+    if last_day < first_day:
+        raise InvalidInput(_("The last day is before the first."), field="last_day")
+    if membership is not None and membership.clinic_id != actor.clinic_id:
+        raise InvalidInput(_("No such member."), field="membership")
+    time_off = TimeOff.objects.create(clinic_id=actor.clinic_id, membership=membership,
+                                      first_day=first_day, last_day=last_day,
+                                      reason=reason.strip()[:100])
+    audit_record(actor=actor, action="time_off.add", object_type="time_off",
+                 object_id=time_off.pk)
+    return time_off

@@ -1,0 +1,464 @@
+"""Booking pages: the public search and clinic pages, booking and its manage link, the
+staff calendar, availability settings and the practitioner's iCalendar feed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from mesoclinic.booking import gazetteer
+from mesoclinic.booking.ics import feed_ics
+from mesoclinic.booking.models import (
+    AppointmentKind,
+    AppointmentType,
+    TimeOff,
+    TreatmentOffer,
+    WorkingHours,
+)
+from mesoclinic.booking.selectors import (
+    access_appointment,
+    appointment_types,
+    bookable_members,
+    calendar,
+    clinic_offers,
+    feed_appointments,
+    feed_membership,
+    free_times,
+    public_clinic,
+    search_clinics,
+    type_of,
+)
+from mesoclinic.booking.services import (
+    BookingRefused,
+    HoursIn,
+    OnlineBookingIn,
+    appointment_book,
+    appointment_cancel,
+    appointment_from_token,
+    appointment_move,
+    calendar_feed_issue,
+    manage_token,
+    online_booking,
+    time_off_add,
+    working_hours_set,
+)
+from mesoclinic.catalog.models import Indication
+from mesoclinic.core import clock
+from mesoclinic.core.context import Actor, client_ip
+from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.models import Membership, Role
+from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.patients.selectors import access_patient
+
+RADII = (5, 10, 25, 50, 100)
+SEARCH_DAYS = 60
+
+
+def _date(value: str, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _aware(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+# Public -----------------------------------------------------------------------------
+
+
+def find(request: HttpRequest) -> HttpResponse:
+    """"Mesotherapy near me": a place (or the browser's position), a radius, a treatment
+    and dates."""
+    params = request.GET
+    today = timezone.localdate()
+    place_text = params.get("place", "").strip()[:100]
+    radius = int(params["radius"]) if params.get("radius", "").isdigit() else 25
+    radius = radius if radius in RADII else 25
+    indication = params.get("indication") or None
+    first = max(_date(params.get("from", ""), today), today)
+    last = min(_date(params.get("to", ""), first + timedelta(days=SEARCH_DAYS - 1)),
+               first + timedelta(days=SEARCH_DAYS - 1))
+    place = None
+    error = None
+    try:
+        lat, lon = float(params["lat"]), float(params["lon"])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError
+        place = gazetteer.Place(_("your position"), "", lat, lon, 0)
+    except (KeyError, ValueError):
+        if place_text:
+            place = gazetteer.resolve(place_text)
+            if place is None:
+                error = _("We do not know “%(place)s”. Try the nearest city.") % {
+                    "place": place_text}
+    results = []
+    if place is not None:
+        results = search_clinics(latitude=place.latitude, longitude=place.longitude,
+                                 radius_km=radius, indication=indication, first=first,
+                                 last=last)
+    return render(request, "booking/find.html", {
+        "place": place, "place_text": place_text, "radius": radius, "radii": RADII,
+        "indication": indication, "indications": Indication.objects.order_by("name"),
+        "first": first, "last": last, "results": results, "error": error,
+        "searched": place is not None})
+
+
+def place_suggestions(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"places": [p.label for p in gazetteer.suggestions(
+        request.GET.get("q", "")[:50])]})
+
+
+def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        clinic = public_clinic(slug=slug)
+    except NotFound as error:
+        return render(request, "errors/404.html", {"message": error.message}, status=404)
+    timezone.activate(clinic.zoneinfo)
+    types = [t for t in appointment_types(clinic=clinic) if t.bookable_online]
+    kind = request.GET.get("kind", AppointmentKind.CONSULTATION)
+    chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
+    members = list(bookable_members(clinic_ids=[clinic.pk]))
+    today = timezone.localdate()
+    first = max(_date(request.GET.get("from", ""), today), today)
+    days = []
+    if chosen is not None:
+        free = free_times(members=members, appointment_type=chosen, first=first,
+                          last=first + timedelta(days=6)).get(clinic.pk, [])
+        grouped: dict[date, list[Any]] = defaultdict(list)
+        for f in free:
+            grouped[f.starts_at.astimezone(clinic.zoneinfo).date()].append(f)
+        days = [(first + timedelta(days=i), grouped.get(first + timedelta(days=i), []))
+                for i in range(7)]
+    hours = defaultdict(list)
+    for h in WorkingHours.objects.filter(membership__in=members).order_by("start"):
+        hours[h.weekday].append(h)
+    opening = [(day_name, sorted({(h.start, h.end) for h in hours[i]}))
+               for i, day_name in enumerate([_("Monday"), _("Tuesday"), _("Wednesday"),
+                                             _("Thursday"), _("Friday"), _("Saturday"),
+                                             _("Sunday")])]
+    return render(request, "booking/clinic.html", {
+        "clinic": clinic, "types": types, "chosen": chosen, "members": members,
+        "offers": clinic_offers(clinic=clinic), "days": days, "first": first,
+        "previous": first - timedelta(days=7) if first > today else None,
+        "next": first + timedelta(days=7), "opening": opening})
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        clinic = public_clinic(slug=slug)
+    except NotFound as error:
+        return render(request, "errors/404.html", {"message": error.message}, status=404)
+    timezone.activate(clinic.zoneinfo)
+    source = request.POST if request.method == "POST" else request.GET
+    starts_at = _aware(source.get("start", ""))
+    kind = source.get("kind", AppointmentKind.CONSULTATION)
+    practitioner = source.get("practitioner", "")
+    member = Membership.objects.select_related("user").filter(
+        clinic=clinic, user_id=int(practitioner) if practitioner.isdigit() else 0).first()
+    try:
+        appointment_type = type_of(clinic=clinic, kind=kind)
+    except NotFound:
+        appointment_type = None
+    if starts_at is None or member is None or appointment_type is None:
+        return redirect("clinic_page", slug=clinic.slug)
+    errors: dict[str, list[str]] = {}
+    refused = None
+    if request.method == "POST":
+        person = {k: request.POST.get(k, "") for k in ("first_name", "last_name", "email",
+                                                        "phone", "sex")}
+        person["date_of_birth"] = request.POST.get("date_of_birth") or None
+        person["sex"] = person["sex"] or "unknown"
+        spec, errors = parse_form(OnlineBookingIn, {
+            "kind": kind, "practitioner": member.user_id, "starts_at": starts_at,
+            "person": person})
+        errors = {k.removeprefix("person."): v for k, v in errors.items()}
+        if spec is not None:
+            try:
+                appointment = online_booking(clinic=clinic, data=spec, ip=client_ip(request))
+                return redirect("manage_booking", token=manage_token(appointment))
+            except BookingRefused as error:
+                refused = error
+            except MesoclinicError as error:
+                errors = {error.field or "form": [error.message]}
+    return render(request, "booking/book.html", {
+        "clinic": clinic, "member": member, "type": appointment_type, "starts_at": starts_at,
+        "values": request.POST, "errors": errors, "refused": refused},
+        status=400 if (errors or refused) else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        appointment = appointment_from_token(token)
+    except NotFound as error:
+        return render(request, "consultation/public_error.html", {"message": error.message},
+                      status=404)
+    clinic = appointment.clinic
+    timezone.activate(clinic.zoneinfo)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                appointment_cancel(appointment=appointment, reason=_("cancelled online"),
+                                   ip=client_ip(request))
+            else:
+                new_start = _aware(request.POST.get("start", ""))
+                if new_start is None:
+                    raise MesoclinicError(_("Choose a new time."), field="start")
+                appointment = appointment_move(appointment=appointment, starts_at=new_start,
+                                               ip=client_ip(request), channel="online")
+                return redirect("manage_booking", token=manage_token(appointment))
+            appointment.refresh_from_db()
+        except MesoclinicError as problem:
+            error = problem.message
+    member = Membership.objects.select_related("clinic", "user").filter(
+        clinic=clinic, user_id=appointment.practitioner_id).first()
+    alternatives = []
+    if appointment.status == "booked" and member is not None:
+        today = timezone.localdate()
+        alternatives = free_times(members=[member], appointment_type=appointment.type,
+                                  first=today, last=today + timedelta(days=13),
+                                  limit_per_clinic=12).get(clinic.pk, [])
+    return render(request, "booking/manage.html", {
+        "appointment": appointment, "clinic": clinic, "error": error,
+        "alternatives": alternatives}, status=400 if error else 200)
+
+
+# Staff ------------------------------------------------------------------------------
+
+
+@staff_view()
+def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
+    today = timezone.localdate()
+    first = _date(request.GET.get("date", ""), today)
+    view = "week" if request.GET.get("view") == "week" else "day"
+    if view == "week":
+        first = first - timedelta(days=first.weekday())
+    days = 7 if view == "week" else 1
+    appointments = calendar(actor=actor, first=first, days=days)
+    members = list(bookable_members(clinic_ids=[actor.clinic_id]))
+    columns = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        for member in members:
+            mine = [a for a in appointments if a.practitioner_id == member.user_id
+                    and timezone.localtime(a.starts_at).date() == day]
+            columns.append((day, member, mine))
+    return render(request, "booking/calendar.html", {
+        "first": first, "view": view, "columns": columns, "members": members,
+        "step": timedelta(days=days), "previous": first - timedelta(days=days),
+        "next": first + timedelta(days=days), "today": today,
+        "sees_medical_detail": actor.role != Role.RECEPTION})
+
+
+@staff_view()
+@require_http_methods(["GET", "POST"])
+def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
+    appointment = access_appointment(actor=actor, appointment_id=appointment_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                appointment_cancel(appointment=appointment,
+                                   reason=request.POST.get("reason", ""), actor=actor,
+                                   ip=actor.ip)
+                messages.success(request, _("Cancelled."))
+                return redirect("staff_calendar")
+            new_start = _aware(request.POST.get("start", ""))
+            if new_start is None:
+                raise MesoclinicError(_("Choose a new time."), field="start")
+            member_id = request.POST.get("practitioner", "")
+            member = Membership.objects.select_related("clinic", "user").filter(
+                clinic_id=actor.clinic_id, user_id=int(member_id)).first() \
+                if member_id.isdigit() else None
+            moved = appointment_move(appointment=appointment, starts_at=new_start,
+                                     membership=member, actor=actor, ip=actor.ip)
+            messages.success(request, _("Moved."))
+            return redirect("staff_appointment", appointment_id=moved.pk)
+        except MesoclinicError as error:
+            messages.error(request, error.message)
+    return render(request, "booking/appointment.html", {
+        "appointment": appointment, "members": bookable_members(clinic_ids=[actor.clinic_id]),
+        "local_start": timezone.localtime(appointment.starts_at).strftime("%Y-%m-%dT%H:%M")})
+
+
+@staff_view()
+@require_http_methods(["GET", "POST"])
+def staff_book(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id,
+                             audit_action="patient.view" if request.method == "GET" else None)
+    types = appointment_types(clinic=actor.clinic)
+    members = list(bookable_members(clinic_ids=[actor.clinic_id]))
+    kind = request.POST.get("kind") or request.GET.get("kind") or AppointmentKind.CONSULTATION
+    chosen = next((t for t in types if t.kind == kind), types[0])
+    refused = None
+    if request.method == "POST":
+        start = _aware(request.POST.get("start", ""))
+        member = next((m for m in members if str(m.user_id) == request.POST.get(
+            "practitioner")), None)
+        try:
+            if start is None or member is None:
+                raise MesoclinicError(_("Choose a time."), field="start")
+            appointment_book(clinic=actor.clinic, membership=member, appointment_type=chosen,
+                             starts_at=start, patient=patient, channel="staff", actor=actor,
+                             ip=actor.ip)
+            messages.success(request, _("Booked."))
+            return redirect("patient_detail", patient_id=patient.pk)
+        except BookingRefused as error:
+            refused = error
+        except MesoclinicError as error:
+            messages.error(request, error.message)
+    today = timezone.localdate()
+    free = free_times(members=members, appointment_type=chosen, first=today,
+                      last=today + timedelta(days=13), not_before=clock.now(),
+                      limit_per_clinic=40).get(actor.clinic_id, [])
+    return render(request, "booking/staff_book.html", {
+        "patient": patient, "types": types, "chosen": chosen, "free": free,
+        "refused": refused}, status=409 if refused else 200)
+
+
+def _time(value: str) -> time | None:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@staff_view(roles=[Role.OWNER])
+@require_http_methods(["GET", "POST"])
+def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Working hours, time off, appointment types and prices, the public profile."""
+    members = list(Membership.objects.filter(clinic_id=actor.clinic_id, is_active=True,
+                                             role__in=[Role.OWNER, Role.PRACTITIONER,
+                                                       Role.NURSE]).select_related("user"))
+    if request.method == "POST":
+        form = request.POST.get("form")
+        try:
+            if form == "hours":
+                member = next(m for m in members if str(m.pk) == request.POST.get("member"))
+                hours = []
+                for weekday in range(7):
+                    for part in ("am", "pm"):
+                        start = _time(request.POST.get(f"h{weekday}{part}_start", ""))
+                        end = _time(request.POST.get(f"h{weekday}{part}_end", ""))
+                        if start and end:
+                            hours.append(HoursIn(weekday, start, end))
+                working_hours_set(actor=actor, membership=member, hours=hours)
+            elif form == "off":
+                member_id = request.POST.get("member", "")
+                member = next((m for m in members if str(m.pk) == member_id), None)
+                time_off_add(actor=actor, membership=member,
+                             first_day=date.fromisoformat(request.POST.get("first_day", "")),
+                             last_day=date.fromisoformat(request.POST.get("last_day", "")),
+                             reason=request.POST.get("reason", ""))
+            elif form == "types":
+                _save_types(actor, request.POST)
+            elif form == "profile":
+                _save_profile(actor, request.POST)
+            messages.success(request, _("Saved."))
+        except (StopIteration, ValueError, InvalidOperation):
+            messages.error(request, _("Check the values: dates as YYYY-MM-DD, times as HH:MM, "
+                                      "prices as numbers."))
+        except MesoclinicError as error:
+            messages.error(request, error.message)
+        return redirect("availability")
+    hours = defaultdict(dict)
+    for h in WorkingHours.objects.filter(membership__in=members).order_by("start"):
+        slot = "am" if "am" not in hours[(h.membership_id, h.weekday)] else "pm"
+        hours[(h.membership_id, h.weekday)][slot] = h
+    grid = [(m, [(i, hours[(m.pk, i)].get("am"), hours[(m.pk, i)].get("pm"))
+                 for i in range(7)]) for m in members]
+    offered = {o.indication_id: o for o in TreatmentOffer.objects.filter(
+        clinic_id=actor.clinic_id)}
+    return render(request, "booking/availability.html", {
+        "grid": grid, "members": members, "types": appointment_types(clinic=actor.clinic),
+        "time_off": TimeOff.objects.filter(clinic_id=actor.clinic_id,
+                                           last_day__gte=timezone.localdate())
+        .select_related("membership__user").order_by("first_day"),
+        "indications": [(i, offered.get(i.pk)) for i in Indication.objects.order_by("name")],
+        "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]})
+
+
+def _save_types(actor: Actor, post: Any) -> None:
+    from django.db import transaction
+
+    from mesoclinic.core.audit import audit_record
+
+    with transaction.atomic():
+        for appointment_type in AppointmentType.objects.filter(clinic_id=actor.clinic_id):
+            prefix = f"t{appointment_type.pk}_"
+            duration = int(post.get(prefix + "duration", appointment_type.duration_minutes))
+            buffer = int(post.get(prefix + "buffer", appointment_type.buffer_minutes))
+            if not (5 <= duration <= 240 and 0 <= buffer <= 60 and duration % 5 == 0
+                    and buffer % 5 == 0):
+                raise MesoclinicError(_("Durations and buffers are multiples of 5 minutes."))
+            price = post.get(prefix + "price", "").strip()
+            appointment_type.duration_minutes = duration
+            appointment_type.buffer_minutes = buffer
+            appointment_type.price = Decimal(price) if price else None
+            appointment_type.bookable_online = post.get(prefix + "online") == "on"
+            appointment_type.save()
+        wanted = set(post.getlist("offers"))
+        TreatmentOffer.objects.filter(clinic_id=actor.clinic_id).exclude(
+            indication_id__in=[int(i) for i in wanted if i.isdigit()]).delete()
+        for indication_id in wanted:
+            if indication_id.isdigit():
+                price = post.get(f"offer{indication_id}_price", "").strip()
+                TreatmentOffer.objects.update_or_create(
+                    clinic_id=actor.clinic_id, indication_id=int(indication_id),
+                    defaults={"price_from": Decimal(price) if price else None})
+        audit_record(actor=actor, action="clinic.appointment_types", object_type="clinic",
+                     object_id=actor.clinic_id)
+
+
+def _save_profile(actor: Actor, post: Any) -> None:
+    from mesoclinic.core.audit import audit_record
+
+    clinic = actor.clinic
+    place = gazetteer.resolve(post.get("city", "").strip()[:100])
+    clinic.description = post.get("description", "").strip()[:2000]
+    clinic.address = post.get("address", "").strip()[:250]
+    clinic.phone = post.get("phone", "").strip()[:40]
+    clinic.listed = post.get("listed") == "on"
+    if post.get("latitude") and post.get("longitude"):
+        clinic.latitude, clinic.longitude = float(post["latitude"]), float(post["longitude"])
+    elif place is not None:
+        clinic.city, clinic.latitude, clinic.longitude = (place.name, place.latitude,
+                                                           place.longitude)
+    clinic.save()
+    audit_record(actor=actor, action="clinic.profile", object_type="clinic",
+                 object_id=clinic.pk)
+
+
+@staff_view(roles=[Role.OWNER, Role.PRACTITIONER, Role.NURSE])
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request: HttpRequest, actor: Actor) -> HttpResponse:
+    url = None
+    if request.method == "POST":
+        key = calendar_feed_issue(actor=actor)
+        url = request.build_absolute_uri(f"/feeds/{key}.ics")
+    return render(request, "booking/feed.html", {"url": url})
+
+
+def feed(request: HttpRequest, key: str) -> HttpResponse:
+    membership = feed_membership(key=key)
+    if membership is None:
+        return HttpResponse(status=404)
+    body = feed_ics(f"{membership.clinic.name} — {membership.user.full_name}",
+                    feed_appointments(membership=membership))
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

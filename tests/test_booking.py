@@ -1,0 +1,326 @@
+"""Booking: search near a place, free times, online booking with the safety rules, the
+confirmation with its .ics and cancel link, reminders, the staff calendar, the feed."""
+
+import json
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from icalendar import Calendar
+
+from mesoclinic.booking.models import Appointment, AppointmentStatus, SlotClaim, TimeOff
+from mesoclinic.booking.selectors import appointment_types, free_times, search_clinics
+from mesoclinic.booking.services import (
+    BookingRefused,
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+)
+from tests.factories import (
+    actor_for,
+    make_clinic,
+    make_patient,
+    open_clinic_for_booking,
+    ready_patient,
+)
+from tests.openapi import assert_matches_schema
+
+
+@pytest.fixture(autouse=True)
+def database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def bookable(personas, catalogue):
+    open_clinic_for_booking(personas.clinic, personas.practitioner, personas.nurse)
+    return personas
+
+
+def next_free(personas, kind="consultation", member=None, days=3):
+    clinic = personas.clinic
+    appointment_type = next(t for t in appointment_types(clinic=clinic) if t.kind == kind)
+    today = timezone.localdate()
+    return free_times(members=[member or personas.practitioner],
+                      appointment_type=appointment_type, first=today,
+                      last=today + timedelta(days=days)).get(clinic.pk, []), appointment_type
+
+
+def book_online(client, personas, start, kind="consultation", **person):
+    details = {"first_name": "Manon", "last_name": "Girard", "date_of_birth": "1991-04-02",
+               "email": "manon@example.com", "phone": "+33 6 11 22 33 44", **person}
+    query = urlencode({"kind": kind, "practitioner": personas.practitioner.user_id,
+                       "start": start.isoformat()})
+    return client.post(f"/clinics/{personas.clinic.slug}/book/?{query}",
+                       {**details, "kind": kind,
+                        "practitioner": personas.practitioner.user_id,
+                        "start": start.isoformat()})
+
+
+def test_the_search_finds_clinics_near_a_city_nearest_first_with_free_times(bookable, client):
+    far = make_clinic(name="Clinique de Vienne", city="Vienne")
+    far.latitude, far.longitude = 45.5255, 4.8740  # 27 km south of Lyon
+    far.save()
+    page = client.get(reverse("find"), {"place": "Lyon", "radius": "50"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert body.index("Clinique Bellecour") < body.index("Clinique de Vienne")
+    assert "Next free consultations" in body
+    narrow = client.get(reverse("find"), {"place": "Lyon", "radius": "10"}).content.decode()
+    assert "Clinique de Vienne" not in narrow
+    unknown = client.get(reverse("find"), {"place": "Xyzzyville"}).content.decode()
+    assert "We do not know" in unknown
+
+
+def test_the_search_filters_by_treatment_and_accepts_a_browser_position(bookable):
+    today = timezone.localdate()
+    found = search_clinics(latitude=45.76, longitude=4.84, radius_km=25,
+                           indication="cellulite", first=today, last=today + timedelta(days=7))
+    assert [r.clinic.name for r in found] == ["Clinique Bellecour"]
+    assert len(found[0].next_free) == 3
+    none = search_clinics(latitude=45.76, longitude=4.84, radius_km=25,
+                          indication="migraine", first=today, last=today + timedelta(days=7))
+    assert none == []
+
+
+def test_the_clinic_page_shows_practitioners_prices_hours_and_times(bookable, client):
+    page = client.get(reverse("clinic_page", args=[bookable.clinic.slug])).content.decode()
+    assert bookable.practitioner.user.full_name in page
+    assert "Cellulite" in page and "Opening hours" in page
+    assert 'class="slot"' in page
+
+
+def test_a_new_patient_books_a_consultation_and_gets_the_email_with_its_ics(
+        bookable, client, django_capture_on_commit_callbacks, run_worker):
+    [slot, *_rest], _type = next_free(bookable)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = book_online(client, bookable, slot.starts_at)
+    assert response.status_code == 302 and response.url.startswith("/booking/")
+    appointment = Appointment.objects.get()
+    assert appointment.patient.email == "manon@example.com"
+    assert appointment.patient.created_by is None
+    run_worker()
+    message = mail.outbox[-1]
+    assert message.to == ["manon@example.com"]
+    ics = next(a for a in message.attachments if a[0] == "appointment.ics")
+    event = next(c for c in Calendar.from_ical(ics[1]).walk() if c.name == "VEVENT")
+    assert event.decoded("dtstart") == appointment.starts_at
+    assert response.url in message.body
+
+
+def test_the_cancel_link_cancels_and_frees_the_time(bookable, client):
+    [slot, *_rest], _type = next_free(bookable)
+    manage = book_online(client, bookable, slot.starts_at).url
+    assert "Your appointment is booked" in client.get(manage).content.decode()
+    client.post(manage, {"action": "cancel"})
+    appointment = Appointment.objects.get()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert not SlotClaim.objects.exists()
+    [again, *_rest], _type = next_free(bookable)
+    assert again.starts_at == slot.starts_at
+
+
+def test_a_new_patient_cannot_book_a_treatment_first(bookable, client):
+    [slot, *_rest], _type = next_free(bookable, kind="treatment")
+    response = book_online(client, bookable, slot.starts_at, kind="treatment")
+    assert response.status_code == 400
+    assert "A first visit is a consultation" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possible(
+        bookable, clock):
+    from mesoclinic.consultation.services import intake_submit
+    from mesoclinic.consultation.specs import IntakeIn
+
+    patient, _product, _lot, _plan = ready_patient(clinic=bookable.clinic, clock=clock,
+                                                   practitioner=bookable.practitioner)
+    yesterday = (clock.now() - timedelta(days=1)).date()
+    intake_submit(patient=patient, channel="staff", actor=actor_for(bookable.practitioner),
+                  ip=None, data=IntakeIn(medications=[{"name": "Aspirin",
+                                                       "drug_class": "aspirin",
+                                                       "last_dose": yesterday}]))
+    slots, treatment = next_free(bookable, kind="treatment")
+    with pytest.raises(BookingRefused) as refused:
+        appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                         appointment_type=treatment, starts_at=slots[0].starts_at,
+                         patient=patient, channel="online")
+    earliest = yesterday + timedelta(days=7)
+    assert refused.value.earliest == earliest
+    assert f"{earliest.day} {earliest:%B %Y}" in refused.value.message
+    assert "nsaid-washout" in refused.value.reasons
+
+
+def test_a_treatment_is_booked_when_the_rules_allow_it_with_an_nsaid_reminder(
+        bookable, clock, django_capture_on_commit_callbacks):
+    patient, _product, _lot, _plan = ready_patient(clinic=bookable.clinic, clock=clock,
+                                                   practitioner=bookable.practitioner)
+    _slots, treatment = next_free(bookable, kind="treatment")
+    today = clock.now().astimezone(bookable.clinic.zoneinfo).date()
+    later = free_times(members=[bookable.practitioner], appointment_type=treatment,
+                       first=today + timedelta(days=10), last=today + timedelta(days=10),
+                       not_before=clock.now())[bookable.clinic.pk][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = appointment_book(clinic=bookable.clinic,
+                                       membership=bookable.practitioner,
+                                       appointment_type=treatment, starts_at=later.starts_at,
+                                       patient=patient, channel="staff")
+    reminders = DBTaskResult.objects.filter(task_path__endswith="send_reminder")
+    assert sorted(r.run_after for r in reminders) == [
+        appointment.starts_at - timedelta(days=7), appointment.starts_at - timedelta(hours=24)]
+
+
+def test_the_reminder_says_to_stop_nsaids_and_is_skipped_after_a_move(bookable):
+    from mesoclinic.booking.services import reminder_send
+
+    patient = make_patient(clinic=bookable.clinic, email="lea@example.com")
+    [slot, *_rest], consultation = next_free(bookable)
+    appointment = appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                                   appointment_type=consultation, starts_at=slot.starts_at,
+                                   patient=patient, channel="staff")
+    assert reminder_send(appointment_id=appointment.pk, kind="nsaid",
+                         expected_start=appointment.starts_at.isoformat())
+    assert "Stop aspirin" in mail.outbox[-1].subject
+    assert not reminder_send(appointment_id=appointment.pk, kind="day-before",
+                             expected_start="2000-01-01T00:00:00+00:00")
+
+
+def test_two_bookings_of_the_same_time_cannot_both_stand(bookable):
+    first, second = (make_patient(clinic=bookable.clinic) for _ in range(2))
+    [slot, *_rest], consultation = next_free(bookable)
+    args = dict(clinic=bookable.clinic, membership=bookable.practitioner,
+                appointment_type=consultation, starts_at=slot.starts_at, channel="staff")
+    appointment_book(patient=first, **args)
+    with pytest.raises(SlotTaken):
+        appointment_book(patient=second, check_hours=False, **args)  # the database says no
+    assert Appointment.objects.count() == 1
+
+
+def test_overlapping_but_different_times_are_refused_too(bookable):
+    patient = make_patient(clinic=bookable.clinic)
+    [slot, *_rest], consultation = next_free(bookable)
+    appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                     appointment_type=consultation, starts_at=slot.starts_at,
+                     patient=patient, channel="staff")
+    with pytest.raises(SlotTaken):
+        appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                         appointment_type=consultation,
+                         starts_at=slot.starts_at + timedelta(minutes=20),
+                         patient=make_patient(clinic=bookable.clinic), channel="staff",
+                         check_hours=False)
+
+
+def test_time_off_and_closed_hours_offer_no_times(bookable):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    TimeOff.objects.create(clinic=bookable.clinic, membership=None, first_day=tomorrow,
+                           last_day=tomorrow, reason="Bank holiday")
+    slots, _type = next_free(bookable, days=2)
+    assert all(s.starts_at.astimezone(bookable.clinic.zoneinfo).date() != tomorrow
+               for s in slots)
+    assert all(time(8) <= s.starts_at.astimezone(bookable.clinic.zoneinfo).time() < time(20)
+               for s in slots)
+
+
+def test_staff_see_the_day_and_week_calendar_and_move_an_appointment(client_as, bookable):
+    patient = make_patient(clinic=bookable.clinic, last_name="Calendrier")
+    [slot, *rest], consultation = next_free(bookable)
+    appointment = appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                                   appointment_type=consultation, starts_at=slot.starts_at,
+                                   patient=patient, channel="staff")
+    day = slot.starts_at.astimezone(bookable.clinic.zoneinfo).date().isoformat()
+    client = client_as(bookable.reception)
+    for view in ("day", "week"):
+        page = client.get(reverse("staff_calendar"), {"date": day, "view": view})
+        assert "Calendrier" in page.content.decode()
+    new_start = rest[10].starts_at.astimezone(bookable.clinic.zoneinfo)
+    client.post(reverse("staff_appointment", args=[appointment.pk]), {
+        "action": "move", "start": new_start.strftime("%Y-%m-%dT%H:%M"),
+        "practitioner": bookable.practitioner.user_id})
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    moved = Appointment.objects.get(status=AppointmentStatus.BOOKED)
+    assert moved.starts_at == rest[10].starts_at
+    assert client_as(bookable.outsider).get(
+        reverse("staff_appointment", args=[moved.pk])).status_code == 404
+
+
+def test_only_owners_change_availability(client_as, bookable):
+    assert client_as(bookable.owner).get(reverse("availability")).status_code == 200
+    assert client_as(bookable.practitioner).get(reverse("availability")).status_code == 403
+
+
+def test_the_practitioners_feed_is_behind_a_secret_url_and_shows_no_medical_detail(
+        client, client_as, bookable):
+    patient = make_patient(clinic=bookable.clinic, first_name="Secret", last_name="Person")
+    [slot, *_rest], consultation = next_free(bookable)
+    appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                     appointment_type=consultation, starts_at=slot.starts_at,
+                     patient=patient, channel="staff")
+    page = client_as(bookable.practitioner).post(reverse("calendar_feed")).content.decode()
+    url = page.split('value="http://testserver', 1)[1].split('"', 1)[0]
+    client.logout()
+    feed = client.get(url)
+    assert feed["Content-Type"].startswith("text/calendar")
+    body = feed.content.decode()
+    assert "Consultation — S. P." in body and "Secret" not in body
+    assert client.get("/feeds/not-the-key.ics").status_code == 404
+
+
+def test_the_booking_api(client, bookable, api_headers):
+    [slot, *_rest], _type = next_free(bookable)
+    search = client.get("/api/v1/public/search", {"place": "Lyon", "radius": 25})
+    assert search.status_code == 200
+    assert_matches_schema(search, "/api/v1/public/search", "get")
+    assert search.json()["results"][0]["clinic"]["slug"] == bookable.clinic.slug
+    slots = client.get(f"/api/v1/public/clinics/{bookable.clinic.slug}/slots",
+                       {"kind": "consultation"})
+    assert_matches_schema(slots, "/api/v1/public/clinics/{slug}/slots", "get")
+    body = {"kind": "consultation", "practitioner": bookable.practitioner.user_id,
+            "starts_at": slot.starts_at.isoformat(),
+            "person": {"first_name": "Api", "last_name": "Patient",
+                       "date_of_birth": "1990-01-01", "email": "api@example.com"}}
+    booked = client.post(f"/api/v1/public/clinics/{bookable.clinic.slug}/appointments",
+                         json.dumps(body), content_type="application/json")
+    assert booked.status_code == 201
+    assert_matches_schema(booked, "/api/v1/public/clinics/{slug}/appointments", "post")
+    again = client.post(f"/api/v1/public/clinics/{bookable.clinic.slug}/appointments",
+                        json.dumps(body), content_type="application/json")
+    assert again.status_code == 409
+    staff = client.get("/api/v1/appointments", **api_headers(bookable.reception))
+    assert staff.status_code == 200 and len(staff.json()) == 1
+    assert client.get("/api/v1/appointments", **api_headers(bookable.outsider)).json() == []
+    assert client.get("/api/v1/appointments").status_code == 401
+    token = booked.json()["manage_token"]
+    cancelled = client.post(f"/api/v1/public/appointments/{token}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    assert client.get("/api/v1/appointments", **api_headers(bookable.reception)).json() == []
+
+
+def test_cancelling_twice_is_a_clear_error(bookable):
+    from mesoclinic.core.errors import InvalidInput
+
+    [slot, *_rest], consultation = next_free(bookable)
+    appointment = appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                                   appointment_type=consultation, starts_at=slot.starts_at,
+                                   patient=make_patient(clinic=bookable.clinic),
+                                   channel="staff")
+    appointment_cancel(appointment=appointment)
+    with pytest.raises(InvalidInput):
+        appointment_cancel(appointment=appointment)
+
+
+def test_a_past_or_misaligned_time_is_refused(bookable):
+    from mesoclinic.core.errors import InvalidInput
+
+    _slots, consultation = next_free(bookable)
+    patient = make_patient(clinic=bookable.clinic)
+    for start in (timezone.now() - timedelta(hours=1),
+                  datetime(2030, 1, 1, 10, 3, tzinfo=bookable.clinic.zoneinfo)):
+        with pytest.raises(InvalidInput):
+            appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
+                             appointment_type=consultation, starts_at=start,
+                             patient=patient, channel="staff")

@@ -334,3 +334,96 @@ def test_photo_comparison_slider_and_analytics_plots(page, personas, catalogue, 
     assert page.locator("svg.plot").count() == 3
     assert "Piroxicam mix" in page.locator("table.analytics").inner_text()
     shot(page, "21-analytics")
+
+
+def test_a_patient_searches_by_city_books_a_consultation_gets_the_ics_and_cancels(
+        page, personas, catalogue, settings, run_worker):
+    from django.core import mail
+    from icalendar import Calendar
+
+    from mesoclinic.booking.models import Appointment
+    from tests.factories import open_clinic_for_booking
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+
+    page.goto("/find/")
+    page.get_by_label("Town or city").fill("Lyon")
+    page.get_by_label("Treatment").select_option("cellulite")
+    shot(page, "22-find")
+    page.get_by_role("button", name="Search").click()
+    result = page.locator("li.result").first
+    assert "Clinique Bellecour" in result.inner_text()
+    shot(page, "23-find-results")
+    result.locator("a.button").first.click()
+
+    page.get_by_label("First name").fill("Amélie")
+    page.get_by_label("Last name").fill("Poulain")
+    page.get_by_label("Date of birth").fill("1985-09-12")
+    page.get_by_label("Email").fill("amelie@example.com")
+    shot(page, "24-book-consultation")
+    page.get_by_role("button", name="Confirm the booking").click()
+    page.get_by_role("heading", name="Your appointment is booked").wait_for()
+    manage_url = page.url
+    shot(page, "25-booked")
+
+    run_worker()
+    message = next(m for m in mail.outbox if m.to == ["amelie@example.com"])
+    ics = next(a for a in message.attachments if a[0] == "appointment.ics")
+    event = next(c for c in Calendar.from_ical(ics[1]).walk() if c.name == "VEVENT")
+    appointment = Appointment.objects.get(patient__email="amelie@example.com")
+    assert event.decoded("dtstart") == appointment.starts_at
+    link = next(word for word in message.body.split() if "/booking/" in word)
+    assert manage_url.endswith(link.split("/booking/", 1)[1])
+
+    page.goto(manage_url)
+    page.get_by_role("button", name="Cancel this appointment").click()
+    page.get_by_role("heading", name="Your appointment is cancelled").wait_for()
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+
+
+def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possible(
+        page, personas, catalogue, clock, settings):
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.consultation.services import intake_submit
+    from mesoclinic.consultation.specs import IntakeIn
+    from tests.factories import actor_for, open_clinic_for_booking, ready_patient
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    patient, _product, _lot, _plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                   practitioner=personas.practitioner)
+    from mesoclinic.patients.services import patient_update
+    from mesoclinic.patients.specs import PatientChanges
+
+    patient = patient_update(actor=actor_for(personas.practitioner), patient=patient,
+                             changes=PatientChanges(email="olivia@example.com"))
+    dose = (clock.now() - timedelta(days=1)).astimezone(personas.clinic.zoneinfo).date()
+    intake_submit(patient=patient, channel="staff", actor=actor_for(personas.practitioner),
+                  ip=None, data=IntakeIn(medications=[{"name": "Ibuprofen",
+                                                       "drug_class": "nsaid",
+                                                       "last_dose": dose}]))
+    treatment = next(t for t in appointment_types(clinic=personas.clinic)
+                     if t.kind == "treatment")
+    day = clock.now().astimezone(personas.clinic.zoneinfo).date() + timedelta(days=1)
+    start = free_times(members=[personas.practitioner], appointment_type=treatment,
+                       first=day, last=day,
+                       not_before=clock.now())[personas.clinic.pk][0].starts_at
+    query = urlencode({"kind": "treatment", "practitioner": personas.practitioner.user_id,
+                       "start": start.isoformat()})
+    page.goto(f"/clinics/{personas.clinic.slug}/book/?{query}")
+    page.get_by_label("First name").fill(patient.first_name)
+    page.get_by_label("Last name").fill(patient.last_name)
+    page.get_by_label("Date of birth").fill(patient.date_of_birth.isoformat())
+    page.get_by_label("Email").fill("olivia@example.com")
+    page.get_by_role("button", name="Confirm the booking").click()
+    refusal = page.locator("#refused")
+    refusal.wait_for()
+    earliest = dose + timedelta(days=7)
+    assert f"A treatment session is possible from {earliest.day} {earliest:%B %Y}" in \
+        refusal.inner_text()
+    shot(page, "26-treatment-too-early")

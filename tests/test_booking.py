@@ -324,3 +324,25 @@ def test_a_past_or_misaligned_time_is_refused(bookable):
             appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
                              appointment_type=consultation, starts_at=start,
                              patient=patient, channel="staff")
+
+
+def test_staff_book_and_cancel_through_the_api(client, bookable, api_headers):
+    patient = make_patient(clinic=bookable.clinic)
+    [slot, *_rest], _type = next_free(bookable)
+    headers = api_headers(bookable.reception)
+    body = {"patient": patient.pk, "practitioner": bookable.practitioner.user_id,
+            "starts_at": slot.starts_at.isoformat()}
+    booked = client.post("/api/v1/appointments", json.dumps(body),
+                         content_type="application/json", **headers)
+    assert booked.status_code == 201
+    assert_matches_schema(booked, "/api/v1/appointments", "post")
+    taken = client.post("/api/v1/appointments",
+                        json.dumps({**body, "patient": make_patient(clinic=bookable.clinic).pk}),
+                        content_type="application/json", **headers)
+    assert taken.status_code == 409 and taken.json()["code"] == "slot-taken"
+    assert_matches_schema(taken, "/api/v1/appointments", "post")
+    theirs = client.post("/api/v1/appointments", json.dumps(body),
+                         content_type="application/json", **api_headers(bookable.outsider))
+    assert theirs.status_code == 404
+    cancelled = client.post(f"/api/v1/appointments/{booked.json()['id']}/cancel", **headers)
+    assert cancelled.json()["status"] == "cancelled"

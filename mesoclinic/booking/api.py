@@ -137,7 +137,7 @@ class RefusedOut(ErrorOut):
 
 
 @router.post("/public/clinics/{slug}/appointments", auth=None,
-             response={201: BookingOut, 409: RefusedOut, **ERRORS},
+             response={201: BookingOut, 409: RefusedOut | ErrorOut, **ERRORS},
              summary="Book online: a consultation first; treatment only when the rules allow")
 def book(request: HttpRequest, slug: str, payload: OnlineBookingIn) -> Status:
     clinic = public_clinic(slug=slug)
@@ -178,3 +178,48 @@ def appointments(request: HttpRequest, params: Query[CalendarQuery]) -> list:
     actor = api_actor(request)
     return calendar(actor=actor, first=params.date_from or timezone.localdate(),
                     days=params.days)
+
+
+class StaffBookingIn(Schema):
+    patient: int
+    practitioner: int = Field(description="The practitioner's user id")
+    kind: str = "consultation"
+    starts_at: datetime
+
+
+@router.post("/appointments",
+             response={201: StaffAppointmentOut, 409: RefusedOut | ErrorOut, **ERRORS},
+             summary="Book an appointment for a patient of the clinic")
+def book_for_patient(request: HttpRequest, payload: StaffBookingIn) -> Status:
+    from mesoclinic.booking.services import appointment_book
+    from mesoclinic.core.models import Membership
+    from mesoclinic.patients.selectors import access_patient
+
+    actor = api_actor(request)
+    patient = access_patient(actor=actor, patient_id=payload.patient, audit_action=None)
+    membership = Membership.objects.select_related("clinic", "user").filter(
+        clinic_id=actor.clinic_id, user_id=payload.practitioner, is_active=True).first()
+    if membership is None:
+        raise InvalidInput("Choose a practitioner of this clinic.", field="practitioner")
+    starts_at = payload.starts_at if timezone.is_aware(payload.starts_at) else \
+        timezone.make_aware(payload.starts_at, actor.clinic.zoneinfo)
+    try:
+        appointment = appointment_book(
+            clinic=actor.clinic, membership=membership,
+            appointment_type=type_of(clinic=actor.clinic, kind=payload.kind),
+            starts_at=starts_at, patient=patient, channel="api", actor=actor, ip=actor.ip)
+    except BookingRefused as refused:
+        return Status(409, RefusedOut(detail=refused.message, code=refused.code, field=None,
+                                      reasons=refused.reasons, earliest=refused.earliest))
+    return Status(201, appointment)
+
+
+@router.post("/appointments/{int:appointment_id}/cancel",
+             response={200: StaffAppointmentOut, **ERRORS})
+def cancel_for_patient(request: HttpRequest, appointment_id: int) -> Appointment:
+    from mesoclinic.booking.selectors import access_appointment
+
+    actor = api_actor(request)
+    return appointment_cancel(appointment=access_appointment(actor=actor,
+                                                             appointment_id=appointment_id),
+                              reason="cancelled through the API", actor=actor, ip=actor.ip)

@@ -72,13 +72,17 @@ class FreeTime:
     membership: Membership
 
 
-def free_times(*, members: list[Membership], appointment_type: AppointmentType, first: date,
+def free_times(*, members: list[Membership],
+               appointment_type: AppointmentType | dict[int, AppointmentType], first: date,
                last: date, limit_per_clinic: int | None = None,
                not_before: datetime | None = None) -> dict[int, list[FreeTime]]:
     """Free start times per clinic, earliest first, for the given practitioners; three
-    queries whatever their number (hours, time off, appointments)."""
+    queries whatever their number (hours, time off, appointments). ``appointment_type`` is
+    one type, or each clinic's type by clinic id (several clinics at once)."""
     if not members:
         return {}
+    types = appointment_type if isinstance(appointment_type, dict) else \
+        {m.clinic_id: appointment_type for m in members}
     ids = [m.pk for m in members]
     clinic_ids = {m.clinic_id for m in members}
     hours: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
@@ -108,12 +112,13 @@ def free_times(*, members: list[Membership], appointment_type: AppointmentType, 
     per_clinic: dict[int, list[FreeTime]] = defaultdict(list)
     for member in members:
         tz = member.clinic.zoneinfo
+        kind = types[member.clinic_id]
         working = slots.windows(first=first, last=last, hours=hours[member.pk],
                                 days_off=off[member.pk] | off_clinic[member.clinic_id], tz=tz)
         starts = slots.free_starts(
             working=working, busy=busy[member.user_id],
-            duration=timedelta(minutes=appointment_type.duration_minutes),
-            buffer=timedelta(minutes=appointment_type.buffer_minutes), step=STEP,
+            duration=timedelta(minutes=kind.duration_minutes),
+            buffer=timedelta(minutes=kind.buffer_minutes), step=STEP,
             not_before=floor, limit=limit_per_clinic)
         per_clinic[member.clinic_id].extend(FreeTime(s, member) for s in starts)
     for clinic_id, found in per_clinic.items():
@@ -155,23 +160,17 @@ def search_clinics(*, latitude: float, longitude: float, radius_km: float,
     members = list(bookable_members(clinic_ids=[c.pk for _d, c in near]))
     consultation = {t.clinic_id: t for t in AppointmentType.objects.filter(
         clinic_id__in=[c.pk for _d, c in near], kind=AppointmentKind.CONSULTATION)}
-    by_type: dict[int, list[Membership]] = defaultdict(list)
-    for member in members:
-        if member.clinic_id in consultation:
-            by_type[member.clinic_id].append(member)
+    members = [m for m in members if m.clinic_id in consultation]
     free: dict[int, list[FreeTime]] = {}
-    # Clinics are asked a week at a time: the next free times are usually close.
-    for clinic_id, clinic_members in by_type.items():
-        week_first = first
-        found: list[FreeTime] = []
-        while not found and week_first <= last:
-            week_last = min(week_first + timedelta(days=6), last)
-            found = free_times(members=clinic_members,
-                               appointment_type=consultation[clinic_id], first=week_first,
-                               last=week_last, limit_per_clinic=slots_per_clinic
-                               ).get(clinic_id, [])
-            week_first = week_last + timedelta(days=1)
-        free[clinic_id] = found
+    # All clinics are asked at once, a week at a time, until each has its next times.
+    week_first = first
+    while members and week_first <= last:
+        week_last = min(week_first + timedelta(days=6), last)
+        found = free_times(members=members, appointment_type=consultation, first=week_first,
+                           last=week_last, limit_per_clinic=slots_per_clinic)
+        free.update({clinic_id: times for clinic_id, times in found.items() if times})
+        members = [m for m in members if m.clinic_id not in free]
+        week_first = week_last + timedelta(days=1)
     return [SearchResult(clinic, round(distance, 1), free.get(clinic.pk, []))
             for distance, clinic in near]
 

@@ -48,7 +48,7 @@ test: install-dev system-deps
 test-sqlite:
 	@echo "== suite on SQLite =="
 	rm -f var/test.sqlite3 var/test.sqlite3-wal var/test.sqlite3-shm
-	SQLITE_TEST_PATH=$(CURDIR)/var/test.sqlite3 $(BIN)/pytest
+	$(BIN)/pytest
 
 test-postgres:
 	@echo "== suite on PostgreSQL =="

@@ -131,7 +131,9 @@ else:
                     "PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            # A file, not shared memory: concurrent writers then lock as in production.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH")
+                     or str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -61,13 +61,16 @@ pg-stop:
 	scripts/pg-test.sh stop $(PG_PORT)
 
 ## bench: performance figures, written as JSON under bench/results/
+BENCHES = bench/patient_search.py --patients 100000 && \
+	    $(BIN)/python bench/analytics.py --sessions 1000000 && \
+	    $(BIN)/python bench/search_near_me.py --clinics 10000 && \
+	    $(BIN)/python bench/booking_contested.py --clients 16 --times 150
+
 bench: install-dev system-deps
 	$(BIN)/python bench/photo_alignment.py
-	$(BIN)/python bench/patient_search.py --patients 100000
-	$(BIN)/python bench/analytics.py --sessions 1000000
+	$(BIN)/python $(BENCHES)
 	scripts/pg-test.sh start $(PG_PORT)
-	DATABASE_URL=$(PG_URL) $(BIN)/python bench/patient_search.py --patients 100000 && \
-	    DATABASE_URL=$(PG_URL) $(BIN)/python bench/analytics.py --sessions 1000000; \
+	export DATABASE_URL=$(PG_URL); $(BIN)/python $(BENCHES); \
 	    status=$$?; scripts/pg-test.sh stop $(PG_PORT); exit $$status
 
 clean:

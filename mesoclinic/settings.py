@@ -234,4 +234,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # 4xx answers (a taken slot, a refused booking) are expected; server errors are not.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

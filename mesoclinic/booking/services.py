@@ -118,15 +118,14 @@ def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: da
     raise BookingRefused(message, reasons=reasons, earliest=earliest)
 
 
-@transaction.atomic
-def appointment_book(*, clinic: Clinic, membership: Membership,
-                     appointment_type: AppointmentType, starts_at: datetime, patient: Patient,
-                     channel: str, actor: Actor | None = None, ip: str | None = None,
-                     check_hours: bool = True) -> Appointment:
-    """Book one appointment. The slot claims make a concurrent booking of the same time
-    fail in the database; the whole booking is then rolled back."""
-    if membership.clinic_id != clinic.pk or patient.clinic_id != clinic.pk \
-            or appointment_type.clinic_id != clinic.pk:
+def appointment_check(*, clinic: Clinic, membership: Membership,
+                      appointment_type: AppointmentType, starts_at: datetime,
+                      patient: Patient | None, channel: str, check_hours: bool = True) -> None:
+    """The reads before a booking: the time, the hours, the safety rules. Outside the write
+    transaction, so a busy clinic's writers are not held up by them; the slot claims decide
+    in the end whatever happened in between."""
+    if membership.clinic_id != clinic.pk or appointment_type.clinic_id != clinic.pk or (
+            patient is not None and patient.clinic_id != clinic.pk):
         raise InvalidInput(_("The practitioner, patient and appointment must belong to the "
                              "same clinic."), field="practitioner")
     if not _aligned(starts_at):
@@ -134,7 +133,6 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
     now = clock.now()
     if starts_at < now:
         raise InvalidInput(_("This time has passed."), field="starts_at")
-    duration = timedelta(minutes=appointment_type.duration_minutes)
     if check_hours:
         local = starts_at.astimezone(clinic.zoneinfo)
         offered = free_times(members=[membership], appointment_type=appointment_type,
@@ -143,12 +141,22 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
         if starts_at not in {f.starts_at for f in offered.get(clinic.pk, [])}:
             raise SlotTaken(_("This time is not available any more. Choose another one."),
                             field="starts_at")
-    if appointment_type.kind == AppointmentKind.TREATMENT:
+    if appointment_type.kind == AppointmentKind.TREATMENT and patient is not None:
         treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
+
+
+@transaction.atomic
+def appointment_claim(*, clinic: Clinic, membership: Membership,
+                      appointment_type: AppointmentType, starts_at: datetime,
+                      patient: Patient, channel: str, actor: Actor | None = None,
+                      ip: str | None = None) -> Appointment:
+    """The write: the appointment and its slot claims. A concurrent booking of the same time
+    fails in the database, and the whole booking is rolled back."""
+    duration = timedelta(minutes=appointment_type.duration_minutes)
     appointment = Appointment.objects.create(
         clinic=clinic, practitioner_id=membership.user_id, patient=patient,
         type=appointment_type, kind=appointment_type.kind, starts_at=starts_at,
-        ends_at=starts_at + duration, channel=channel, created_at=now)
+        ends_at=starts_at + duration, channel=channel, created_at=clock.now())
     claimed = slots.slots_of(slots.Interval(
         starts_at, starts_at + duration + timedelta(minutes=appointment_type.buffer_minutes)))
     try:
@@ -166,6 +174,19 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
                          "channel": channel})
     transaction.on_commit(lambda: _after_booking(appointment.pk))
     return appointment
+
+
+def appointment_book(*, clinic: Clinic, membership: Membership,
+                     appointment_type: AppointmentType, starts_at: datetime, patient: Patient,
+                     channel: str, actor: Actor | None = None, ip: str | None = None,
+                     check_hours: bool = True) -> Appointment:
+    """Check, then claim."""
+    appointment_check(clinic=clinic, membership=membership,
+                      appointment_type=appointment_type, starts_at=starts_at,
+                      patient=patient, channel=channel, check_hours=check_hours)
+    return appointment_claim(clinic=clinic, membership=membership,
+                             appointment_type=appointment_type, starts_at=starts_at,
+                             patient=patient, channel=channel, actor=actor, ip=ip)
 
 
 def _after_booking(appointment_id: int) -> None:
@@ -228,18 +249,20 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
         clinic=clinic, user_id=data.practitioner, is_active=True).first()
     if membership is None:
         raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
+    patient = _find_patient(clinic, data.person)
+    new_patient = patient is None or not _consulted(patient)
+    if new_patient and data.kind != AppointmentKind.CONSULTATION:
+        raise BookingRefused(_("A first visit is a consultation: book one first."),
+                             reasons=["consultation-first"])
+    appointment_check(clinic=clinic, membership=membership, appointment_type=appointment_type,
+                      starts_at=data.starts_at, patient=patient, channel="online")
     with transaction.atomic():
-        patient = _find_patient(clinic, data.person)
-        new_patient = patient is None or not _consulted(patient)
-        if new_patient and data.kind != AppointmentKind.CONSULTATION:
-            raise BookingRefused(_("A first visit is a consultation: book one first."),
-                                 reasons=["consultation-first"])
         if patient is None:
             patient = patient_register_online(clinic=clinic,
                                               data=data.person.model_dump(), ip=ip)
-        return appointment_book(clinic=clinic, membership=membership,
-                                appointment_type=appointment_type, starts_at=data.starts_at,
-                                patient=patient, channel="online", ip=ip)
+        return appointment_claim(clinic=clinic, membership=membership,
+                                 appointment_type=appointment_type, starts_at=data.starts_at,
+                                 patient=patient, channel="online", ip=ip)
 
 
 def manage_token(appointment: Appointment) -> str:

@@ -24,13 +24,12 @@ from mesoclinic.aftercare.services import (
     adverse_event_update,
 )
 from mesoclinic.core import clock
-from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.selectors import access_session
 from mesoclinic.patients.selectors import access_patient
 
 router = Router(tags=["aftercare"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class CheckInOut(Schema):

@@ -3,7 +3,6 @@ events and their review, the clinic's dashboard, the clinic's own aftercare word
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -37,20 +36,12 @@ from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
-from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.core.web import parse_form, parse_local_datetime, staff_view
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.courses.selectors import access_session
 from mesoclinic.patients.selectors import access_patient
 
 CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
-
-
-def _local(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 @staff_view(roles=CLINICAL)
@@ -144,10 +135,10 @@ def adverse_event_new(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
         data = {
             "side_effect": values.get("side_effect", ""),
             "session": int(values["session"]) if values.get("session", "").isdigit() else None,
-            "onset_at": _local(values.get("onset_at", "")),
+            "onset_at": parse_local_datetime(values.get("onset_at", "")),
             "severity": values.get("severity", ""), "serious": values.get("serious") == "on",
             "outcome": values.get("outcome", "ongoing"),
-            "resolved_at": _local(values.get("resolved_at", "")) if values.get(
+            "resolved_at": parse_local_datetime(values.get("resolved_at", "")) if values.get(
                 "resolved_at") else None,
             "description": values.get("description", ""),
         }
@@ -182,7 +173,7 @@ def adverse_event_detail(request: HttpRequest, actor: Actor, event_id: int) -> H
                 adverse_event_update(actor=actor, event=event, data=AdverseEventUpdateIn(
                     outcome=request.POST.get("outcome") or None,
                     severity=request.POST.get("severity") or None,
-                    resolved_at=_local(resolved) if resolved else None))
+                    resolved_at=parse_local_datetime(resolved) if resolved else None))
             return redirect("adverse_event_detail", event_id=event.pk)
         except MesoclinicError as error:
             messages.error(request, error.message)

@@ -27,12 +27,11 @@ from mesoclinic.booking.services import (
     manage_token,
     online_booking,
 )
-from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.context import client_ip
 from mesoclinic.core.errors import InvalidInput
 
 router = Router(tags=["booking"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class ClinicCardOut(Schema):

@@ -4,7 +4,7 @@ staff calendar, availability settings and the practitioner's iCalendar feed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -56,7 +56,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
-from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.core.web import parse_form, parse_local_datetime, staff_view
 from mesoclinic.patients.selectors import access_patient
 
 RADII = (5, 10, 25, 50, 100)
@@ -68,14 +68,6 @@ def _date(value: str, default: date) -> date:
         return date.fromisoformat(value) if value else default
     except ValueError:
         return default
-
-
-def _aware(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 # Public -----------------------------------------------------------------------------
@@ -166,7 +158,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "errors/404.html", {"message": error.message}, status=404)
     timezone.activate(clinic.zoneinfo)
     source = request.POST if request.method == "POST" else request.GET
-    starts_at = _aware(source.get("start", ""))
+    starts_at = parse_local_datetime(source.get("start", ""))
     kind = source.get("kind", AppointmentKind.CONSULTATION)
     practitioner = source.get("practitioner", "")
     member = Membership.objects.select_related("user").filter(
@@ -218,7 +210,7 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
                 appointment_cancel(appointment=appointment, reason=_("cancelled online"),
                                    ip=client_ip(request))
             else:
-                new_start = _aware(request.POST.get("start", ""))
+                new_start = parse_local_datetime(request.POST.get("start", ""))
                 if new_start is None:
                     raise MesoclinicError(_("Choose a new time."), field="start")
                 appointment = appointment_move(appointment=appointment, starts_at=new_start,
@@ -279,7 +271,7 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
                                    ip=actor.ip)
                 messages.success(request, _("Cancelled."))
                 return redirect("staff_calendar")
-            new_start = _aware(request.POST.get("start", ""))
+            new_start = parse_local_datetime(request.POST.get("start", ""))
             if new_start is None:
                 raise MesoclinicError(_("Choose a new time."), field="start")
             member_id = request.POST.get("practitioner", "")
@@ -308,7 +300,7 @@ def staff_book(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
     chosen = next((t for t in types if t.kind == kind), types[0])
     refused = None
     if request.method == "POST":
-        start = _aware(request.POST.get("start", ""))
+        start = parse_local_datetime(request.POST.get("start", ""))
         member = next((m for m in members if str(m.user_id) == request.POST.get(
             "practitioner")), None)
         try:

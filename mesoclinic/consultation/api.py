@@ -24,7 +24,7 @@ from mesoclinic.consultation.services import (
 )
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock
-from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.inventory.selectors import access_products
@@ -33,7 +33,6 @@ from mesoclinic.safety.selectors import access_practitioner, patient_checklist
 from mesoclinic.safety.services import safety_override_create
 
 router = Router(tags=["consultation"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class MedicationOut(Schema):

@@ -53,7 +53,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
-from mesoclinic.core.web import parse_form, render_error, staff_view
+from mesoclinic.core.web import parse_form, parse_local_datetime, render_error, staff_view
 from mesoclinic.inventory.selectors import clinic_lots, clinic_products
 from mesoclinic.patients.selectors import access_patient
 from mesoclinic.safety.selectors import access_practitioner, clinicians, patient_checklist
@@ -302,7 +302,7 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
     if request.method == "POST":
         values = request.POST.dict()
         data = {
-            "given_at": _parse_local(values.get("given_at", "")),
+            "given_at": parse_local_datetime(values.get("given_at", "")),
             "injections": [
                 {"product": _int(values.get(f"product_{i}")), "lot": _int(values.get(f"lot_{i}")),
                  "site": values.get(f"site_{i}", "")}
@@ -321,15 +321,6 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
                "today": timezone.localdate()}
     return render(request, "consultation/allergy_new.html", context,
                   status=400 if errors else 200)
-
-
-def _parse_local(value: str) -> datetime | None:
-    """A datetime typed in the clinic's time zone (from a datetime-local input)."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _int(value: str | None) -> int | None:
@@ -378,7 +369,7 @@ def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
         except NotFound as error:
             errors["practitioner"] = [error.message]
     at_text = request.GET.get("at", "")
-    at = _parse_local(at_text) if at_text else clock.now()
+    at = parse_local_datetime(at_text) if at_text else clock.now()
     if at is None:
         errors["at"] = [_("Enter a date and time.")]
         at = clock.now()
@@ -401,7 +392,7 @@ def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
 def checklist_override(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
     back = reverse("checklist", args=[patient.pk]) + "?" + request.POST.get("query", "")
-    at = _parse_local(request.POST.get("at", "")) or clock.now()
+    at = parse_local_datetime(request.POST.get("at", "")) or clock.now()
     applies_on = timezone.localtime(at).date()
     try:
         safety_override_create(actor=actor, patient=patient, code=request.POST.get("code", ""),

@@ -41,6 +41,10 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+# The error answers every router declares besides its own.
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
 class Unauthenticated(MesoclinicError):
     code = "unauthenticated"
     status = 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 from pydantic import BaseModel, ValidationError
@@ -38,6 +40,16 @@ def has_device(request: HttpRequest) -> bool:
 
 def remember_device(request: HttpRequest) -> None:
     request.session[HAS_DEVICE_KEY] = True
+
+
+def parse_local_datetime(value: str) -> datetime | None:
+    """A date and time typed in a form (datetime-local), in the clinic's time zone (the one
+    active for the request); None when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def needs_second_factor(user: User, memberships: list[Membership] | None = None,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.aftercare.services import session_finish
-from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
 from mesoclinic.courses.selectors import (
@@ -36,7 +36,6 @@ from mesoclinic.inventory.services import lot_create, product_create
 from mesoclinic.patients.selectors import access_patient
 
 router = Router(tags=["courses"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class CocktailOut(Schema):

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from mesoclinic.catalog.models import OutcomeScale
 from mesoclinic.consultation.models import Photo
-from mesoclinic.core.api import ErrorOut, api_actor
+from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
@@ -30,7 +30,6 @@ from mesoclinic.outcomes.stats import Estimate
 from mesoclinic.patients.selectors import access_patient
 
 router = Router(tags=["outcomes"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class MeasurementOut(Schema):

@@ -32,6 +32,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("clinic/choose/", core_views.choose_clinic, name="choose_clinic"),
+    path("clinic/", core_views.clinic_settings, name="clinic_settings"),
     path("clinic/members/", core_views.member_list, name="member_list"),
     path("clinic/members/<int:membership_id>/", core_views.member_detail, name="member_detail"),
     path("clinic/audit/", core_views.audit_trail, name="audit_trail"),

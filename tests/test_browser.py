@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,6 +101,7 @@ def test_an_owner_registers_searches_opens_a_patient_and_sees_the_audit_event(
     results.get_by_role("link", name="MERCIER, Élodie").click()
     page.get_by_text("rosacea on the cheeks").wait_for()
 
+    page.get_by_role("link", name="Clinic", exact=True).click()
     page.get_by_role("link", name="Audit trail").click()
     page.get_by_label("Action").select_option("patient.view")
     page.get_by_role("button", name="Filter").click()
@@ -109,6 +111,7 @@ def test_an_owner_registers_searches_opens_a_patient_and_sees_the_audit_event(
     assert owner.full_name in row.inner_text()
     shot(page, "05-audit-trail")
 
+    page.get_by_role("link", name="Clinic", exact=True).click()
     page.get_by_role("link", name="Team").click()
     page.get_by_role("heading", name="Team of Clinique Bellecour").wait_for()
     shot(page, "06-team")
@@ -127,7 +130,7 @@ def test_reception_sees_contact_details_but_no_medical_section(page, personas):
     page.get_by_role("heading", name="Contact").wait_for()
     assert page.get_by_role("heading", name="Medical").count() == 0
     assert "warfarin" not in page.content()
-    assert page.get_by_role("link", name="Audit trail").count() == 0
+    assert page.get_by_role("link", name="Clinic", exact=True).count() == 0
     shot(page, "08-reception-patient-record")
 
 
@@ -427,3 +430,33 @@ def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possib
     assert f"A treatment session is possible from {earliest.day} {earliest:%B %Y}" in \
         refusal.inner_text()
     shot(page, "26-treatment-too-early")
+
+
+def test_reception_sees_the_week_calendar(page, personas, catalogue):
+    from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.booking.services import appointment_book
+    from tests.factories import open_clinic_for_booking
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner, personas.nurse)
+    consultation = next(t for t in appointment_types(clinic=personas.clinic)
+                        if t.kind == "consultation")
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    free = free_times(members=[personas.practitioner, personas.nurse],
+                      appointment_type=consultation, first=today,
+                      last=today + timedelta(days=6))[personas.clinic.pk]
+    for index, slot in enumerate(free[::9][:5]):
+        appointment_book(clinic=personas.clinic, membership=slot.membership,
+                         appointment_type=consultation, starts_at=slot.starts_at,
+                         patient=make_patient(clinic=personas.clinic,
+                                              last_name=f"Weekly{index}"),
+                         channel="staff")
+    log_in(page, personas.reception.user.email)
+    page.wait_for_url("**/patients/**")
+    page.get_by_role("link", name="Calendar").click()
+    page.get_by_role("link", name="Week").click()
+    table = page.locator("table.agenda-table")
+    assert table.locator("a.appt").count() == 5
+    assert personas.nurse.user.full_name in table.inner_text()
+    shot(page, "27-week-calendar")

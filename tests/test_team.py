@@ -115,3 +115,14 @@ def test_reception_holds_no_qualification(client_as, personas):
     assert response.status_code == 400
     personas.reception.refresh_from_db()
     assert not personas.reception.qualification_verified
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 200), ("practitioner", 403),
+                                              ("nurse", 403), ("reception", 403)])
+def test_the_clinic_page_is_for_owners(client_as, personas, role, status):
+    assert client_as(personas.of(role)).get(reverse("clinic_settings")).status_code == status
+
+
+def test_another_clinic_cannot_be_managed_from_its_page(client_as, personas):
+    body = client_as(personas.outsider).get(reverse("clinic_settings"))
+    assert body.status_code == 403

@@ -240,20 +240,16 @@ def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
     first = _date(request.GET.get("date", ""), today)
     view = "week" if request.GET.get("view") == "week" else "day"
-    if view == "week":
-        first = first - timedelta(days=first.weekday())
-    days = 7 if view == "week" else 1
+    days = 7 if view == "week" else 1  # a week is the seven days from the chosen one
     appointments = calendar(actor=actor, first=first, days=days)
     members = list(bookable_members(clinic_ids=[actor.clinic_id]))
-    columns = []
-    for i in range(days):
-        day = first + timedelta(days=i)
-        for member in members:
-            mine = [a for a in appointments if a.practitioner_id == member.user_id
-                    and timezone.localtime(a.starts_at).date() == day]
-            columns.append((day, member, mine))
+    dates = [first + timedelta(days=i) for i in range(days)]
+    # One row per practitioner, one column per day.
+    rows = [(member, [(day, [a for a in appointments if a.practitioner_id == member.user_id
+                             and timezone.localtime(a.starts_at).date() == day])
+                      for day in dates]) for member in members]
     return render(request, "booking/calendar.html", {
-        "first": first, "view": view, "columns": columns, "members": members,
+        "first": first, "view": view, "rows": rows, "dates": dates, "members": members,
         "step": timedelta(days=days), "previous": first - timedelta(days=days),
         "next": first + timedelta(days=days), "today": today,
         "sees_medical_detail": actor.role != Role.RECEPTION})

@@ -4,6 +4,10 @@ from django.http import HttpRequest
 
 from mesoclinic.core.roles import manages_clinic, sees_medical_details
 
+# The owners' pages grouped under "Clinic" in the navigation.
+CLINIC_PAGES = ("clinic_settings", "member_list", "member_detail", "availability",
+                "clinic_aftercare", "consent_texts", "audit_trail")
+
 
 def clinic_context(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
@@ -12,4 +16,5 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         "current_clinic": membership.clinic if membership else None,
         "is_owner": bool(membership and manages_clinic(membership.role)),
         "sees_medical": bool(membership and sees_medical_details(membership.role)),
+        "clinic_pages": CLINIC_PAGES,
     }

@@ -198,6 +198,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+@staff_view(roles=[Role.OWNER])
+def clinic_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(request, "core/clinic.html")
+
+
 # Clinic members ----------------------------------------------------------------------
 
 

@@ -297,7 +297,3 @@ def _seed_outcomes(actor: Actor, patient, plan, index: int,
         adverse_event_record(actor=actor, patient=patient, data=AdverseEventIn(
             side_effect="swelling", onset_at=timezone.now() - timedelta(days=6),
             severity="mild", description="Reported by phone: swelling of the left cheek."))
-
-
-def demo_owner(email: str = DEMO_OWNER_EMAIL) -> User:
-    return User.objects.get(email=email)

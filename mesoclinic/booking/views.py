@@ -179,7 +179,6 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         spec, errors = parse_form(OnlineBookingIn, {
             "kind": kind, "practitioner": member.user_id, "starts_at": starts_at,
             "person": person})
-        errors = {k.removeprefix("person."): v for k, v in errors.items()}
         if spec is not None:
             try:
                 appointment = online_booking(clinic=clinic, data=spec, ip=client_ip(request))

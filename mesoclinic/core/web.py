@@ -126,7 +126,11 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
     """pydantic errors as {field: [message]} for a form."""
     messages: dict[str, list[str]] = {}
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "form"
+        loc = item["loc"]
+        # A nested model's field is named itself (person.email → email); a list's item is
+        # reported on the list (medications.0.last_dose → medications).
+        field = str(loc[1]) if len(loc) > 1 and isinstance(loc[1], str) else \
+            (str(loc[0]) if loc else "form")
         kind = item["type"]
         if kind == "string_too_short" and item.get("ctx", {}).get("min_length") == 1:
             text = str(_FRIENDLY["missing"])

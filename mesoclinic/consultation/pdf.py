@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 from mesoclinic.consultation.models import Consent
 
@@ -25,4 +24,6 @@ def consent_pdf(consent: Consent) -> bytes:
         if consent.withdrawn_at else None,
     })
     # No base_url: the document references nothing outside itself.
+    from weasyprint import HTML  # loaded when a PDF is asked for
+
     return HTML(string=html).write_pdf()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from mesoclinic.consultation.selectors import patient_allergy_tests, patient_consents
 from mesoclinic.courses.selectors import patient_plans, product_totals
@@ -32,4 +31,6 @@ def treatment_summary_pdf(*, patient: Patient) -> bytes:
         "consents": patient_consents(patient=patient),
         "printed": timezone.localtime(timezone=patient.clinic.zoneinfo),
     })
+    from weasyprint import HTML  # loaded when a PDF is asked for
+
     return HTML(string=html).write_pdf()

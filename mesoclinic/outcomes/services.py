@@ -20,7 +20,7 @@ from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import TreatmentPlan
 from mesoclinic.courses.services import plan_record_improvement
-from mesoclinic.outcomes import photo_analysis, stats
+from mesoclinic.outcomes import stats
 from mesoclinic.outcomes.models import ComparisonStatus, OutcomeMeasurement, PhotoComparison
 from mesoclinic.patients.models import Patient
 
@@ -113,6 +113,8 @@ def _set_progress(comparison_id: int, percent: int, **fields: object) -> None:
 def comparison_run(*, comparison_id: int) -> str:
     """The worker's part: align, measure, store the aligned picture; progress on the row."""
     from django.core.files.base import ContentFile
+
+    from mesoclinic.outcomes import photo_analysis  # OpenCV: loaded by the worker only
 
     comparison = PhotoComparison.objects.select_related("before", "after").get(
         pk=comparison_id)

@@ -11,8 +11,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scipy.stats import chi2, t
-
 Z_95 = 1.959963984540054
 
 
@@ -52,6 +50,8 @@ def mean_ci(moments: Moments, level: float = 0.95) -> Estimate | None:
     mean = moments.total / n
     if n == 1:
         return Estimate(mean, math.nan, math.nan)
+    from scipy.stats import t  # imported when needed: web workers stay small
+
     variance = max((moments.squares - n * mean * mean) / (n - 1), 0.0)
     half = float(t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(variance / n)
     return Estimate(mean, mean - half, mean + half)
@@ -77,6 +77,8 @@ def poisson_rate(events: int, exposure: float, per: float = 100.0,
     """Events per ``per`` units of exposure (sessions) with the exact Garwood interval."""
     if exposure <= 0:
         return None
+    from scipy.stats import chi2
+
     alpha = 1 - level
     low = 0.0 if events == 0 else float(chi2.ppf(alpha / 2, 2 * events)) / 2
     high = float(chi2.ppf(1 - alpha / 2, 2 * events + 2)) / 2

@@ -146,16 +146,28 @@ def plan_policy(plan: TreatmentPlan) -> schedule.Policy:
     )
 
 
-def plan_proposal(*, plan: TreatmentPlan, today: date | None = None) -> schedule.Proposal:
+def days_done(plan: TreatmentPlan, *, excluding_session_id: int | None = None
+              ) -> list[date]:
+    """The days of the course's sessions that count as given: completed or under way, on
+    the day they started (in the clinic's time zone), else the day they were planned."""
     tz = plan.clinic.zoneinfo
-    done = tuple(
-        (s.started_at.astimezone(tz).date() if s.started_at else s.scheduled_on)
+    return sorted(
+        s.started_at.astimezone(tz).date() if s.started_at else s.scheduled_on
         for s in plan.sessions.all()
-        if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS))
+        if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS)
+        and s.pk != excluding_session_id)
+
+
+def plan_proposal(*, plan: TreatmentPlan, today: date | None = None,
+                  anchor: date | None = None) -> schedule.Proposal:
+    """The remaining sessions' dates. With an ``anchor`` (a session moved to that day), the
+    course is planned on from it, as if it were given."""
+    tz = plan.clinic.zoneinfo
+    done = tuple(days_done(plan)) + ((anchor,) if anchor else ())
     return schedule.propose(schedule.Course(
         policy=plan_policy(plan), done=done,
         improvement_recorded_on=plan.improvement_recorded_on,
-        today=today or clock.now().astimezone(tz).date(),
+        today=anchor or today or clock.now().astimezone(tz).date(),
         not_before=_earliest_day(plan),
         open_weekdays=plan.clinic.open_weekdays or frozenset(range(7)),
     ))

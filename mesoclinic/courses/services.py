@@ -18,7 +18,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import require_clinician
-from mesoclinic.courses import schedule, zones
+from mesoclinic.courses import zones
 from mesoclinic.courses.models import (
     Injection,
     PlanProduct,
@@ -29,7 +29,7 @@ from mesoclinic.courses.models import (
     TreatmentPlan,
 )
 from mesoclinic.courses.schedule import MIN_INTERVAL_DAYS
-from mesoclinic.courses.selectors import plan_policy, plan_product_ids, plan_proposal
+from mesoclinic.courses.selectors import days_done, plan_product_ids, plan_proposal
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
@@ -169,11 +169,8 @@ def session_move(*, actor: Actor, session: Session, to: date) -> list[Session]:
     plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
         "clinic").get(pk=session.plan_id)
     today = clock.now().astimezone(plan.clinic.zoneinfo).date()
-    done = [s for s in plan.sessions.all()
-            if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS)]
-    last = max((s.started_at.astimezone(plan.clinic.zoneinfo).date() for s in done
-                if s.started_at), default=None)
-    earliest = max(today, last + timedelta(days=MIN_INTERVAL_DAYS)) if last else today
+    given = days_done(plan)
+    earliest = max(today, given[-1] + timedelta(days=MIN_INTERVAL_DAYS)) if given else today
     if to < earliest:
         raise InvalidInput(_("The earliest possible day is %(day)s.")
                            % {"day": earliest.isoformat()}, field="scheduled_on")
@@ -183,17 +180,10 @@ def session_move(*, actor: Actor, session: Session, to: date) -> list[Session]:
         status=SessionStatus.CANCELLED)
     session.scheduled_on = to
     session.save(update_fields=["scheduled_on"])
-    # The moved session anchors the rest of the course: it is counted as if done.
-    anchored = schedule.Course(
-        policy=plan_policy(plan),
-        done=(*(d.started_at.astimezone(plan.clinic.zoneinfo).date() for d in done
-                if d.started_at), to),
-        improvement_recorded_on=plan.improvement_recorded_on, today=to,
-        open_weekdays=plan.clinic.open_weekdays or frozenset(range(7)))
     rebooked = Session.objects.bulk_create([
         Session(clinic_id=plan.clinic_id, patient_id=plan.patient_id, plan=plan,
                 scheduled_on=day, technique_id=plan.technique_id)
-        for day in schedule.propose(anchored).dates])
+        for day in plan_proposal(plan=plan, anchor=to).dates])
     audit_record(actor=actor, action="session.move", object_type="session",
                  object_id=session.pk, patient_id=session.patient_id,
                  detail={"to": to.isoformat(),

@@ -20,7 +20,8 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
-from mesoclinic.courses.models import SessionStatus, TreatmentPlan
+from mesoclinic.courses.models import TreatmentPlan
+from mesoclinic.courses.selectors import days_done
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
 from mesoclinic.safety.models import SafetyOverride
@@ -28,16 +29,11 @@ from mesoclinic.safety.models import SafetyOverride
 
 def course_fact(plan: TreatmentPlan, *, excluding_session_id: int | None = None
                 ) -> rules.CourseFact:
-    """How far a plan's course has gone: sessions done (or under way) and the last one."""
-    sessions = [s for s in plan.sessions.all()
-                if s.status in (SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS)
-                and s.pk != excluding_session_id]
-    tz = plan.clinic.zoneinfo
-    days = [s.started_at.astimezone(tz).date() if s.started_at else s.scheduled_on
-            for s in sessions]
+    """How far a plan's course has gone: sessions given (or under way) and the last one."""
+    days = days_done(plan, excluding_session_id=excluding_session_id)
     return rules.CourseFact(planned_sessions=plan.planned_sessions,
-                            sessions_done=len(sessions),
-                            last_session_on=max(days) if days else None,
+                            sessions_done=len(days),
+                            last_session_on=days[-1] if days else None,
                             improvement_recorded=plan.improvement_recorded_on is not None)
 
 

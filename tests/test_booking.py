@@ -346,3 +346,39 @@ def test_staff_book_and_cancel_through_the_api(client, bookable, api_headers):
     assert theirs.status_code == 404
     cancelled = client.post(f"/api/v1/appointments/{booked.json()['id']}/cancel", **headers)
     assert cancelled.json()["status"] == "cancelled"
+
+
+def test_owners_set_prices_offers_and_the_public_profile(client, client_as, bookable):
+    from mesoclinic.booking.models import AppointmentType
+    from mesoclinic.catalog.models import Indication
+
+    owner = client_as(bookable.owner)
+    consultation = AppointmentType.objects.get(clinic=bookable.clinic, kind="consultation")
+    migraine = Indication.objects.get(code="migraine")
+    form = {"form": "types", "offers": [str(migraine.pk)], f"offer{migraine.pk}_price": "95"}
+    for t in AppointmentType.objects.filter(clinic=bookable.clinic):
+        form.update({f"t{t.pk}_duration": "45" if t.pk == consultation.pk else
+                     str(t.duration_minutes), f"t{t.pk}_buffer": str(t.buffer_minutes),
+                     f"t{t.pk}_price": "70" if t.pk == consultation.pk else "",
+                     f"t{t.pk}_online": "on"})
+    owner.post(reverse("availability"), form)
+    owner.post(reverse("availability"), {"form": "profile", "city": "Grenoble",
+                                         "address": "2 place Grenette", "listed": "on",
+                                         "phone": "+33 4 76 00 00 00", "description": ""})
+    consultation.refresh_from_db()
+    assert (consultation.duration_minutes, consultation.price) == (45, 70)
+    page = client.get(reverse("clinic_page", args=[bookable.clinic.slug])).content.decode()
+    assert "Migraine" in page and "95" in page and "Cellulite" not in page
+    bookable.clinic.refresh_from_db()
+    assert bookable.clinic.city == "Grenoble" and round(bookable.clinic.latitude, 1) == 45.2
+
+
+def test_a_duration_off_the_5_minute_grid_changes_nothing(client_as, bookable):
+    from mesoclinic.booking.models import AppointmentType
+
+    consultation = AppointmentType.objects.get(clinic=bookable.clinic, kind="consultation")
+    response = client_as(bookable.owner).post(reverse("availability"), {
+        "form": "types", f"t{consultation.pk}_duration": "33"}, follow=True)
+    assert "multiples of 5 minutes" in response.content.decode()
+    consultation.refresh_from_db()
+    assert consultation.duration_minutes == 30

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 from django.conf import settings
@@ -29,9 +30,11 @@ from mesoclinic.booking.models import (
     CalendarFeed,
     SlotClaim,
     TimeOff,
+    TreatmentOffer,
     WorkingHours,
 )
 from mesoclinic.booking.selectors import LEAD_TIME, free_times
+from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
@@ -415,3 +418,74 @@ def time_off_add(*, actor: Actor, membership: Membership | None, first_day: date
     audit_record(actor=actor, action="time_off.add", object_type="time_off",
                  object_id=time_off.pk)
     return time_off
+
+
+@dataclass(frozen=True)
+class TypeChange:
+    type_id: int
+    duration: int
+    buffer: int
+    price: Decimal | None
+    bookable_online: bool
+
+
+@transaction.atomic
+def appointment_types_update(*, actor: Actor, changes: list[TypeChange],
+                             offers: dict[int, Decimal | None]) -> None:
+    """Durations, buffers and prices of the clinic's appointments, and the treatments it
+    offers (with their prices), as the public pages show them."""
+    require_owner(actor.role)
+    types = {t.pk: t for t in AppointmentType.objects.filter(clinic_id=actor.clinic_id)}
+    for change in changes:
+        if not (5 <= change.duration <= 240 and 0 <= change.buffer <= 60
+                and change.duration % 5 == 0 and change.buffer % 5 == 0):
+            raise InvalidInput(_("Durations and buffers are multiples of 5 minutes."),
+                               field="duration")
+        if change.price is not None and not 0 <= change.price < 100000:
+            raise InvalidInput(_("Enter a price."), field="price")
+        appointment_type = types.get(change.type_id)
+        if appointment_type is None:
+            raise InvalidInput(_("No such appointment type."), field="type")
+        appointment_type.duration_minutes = change.duration
+        appointment_type.buffer_minutes = change.buffer
+        appointment_type.price = change.price
+        appointment_type.bookable_online = change.bookable_online
+        appointment_type.save()
+    TreatmentOffer.objects.filter(clinic_id=actor.clinic_id).exclude(
+        indication_id__in=list(offers)).delete()
+    for indication_id, price in offers.items():
+        if not Indication.objects.filter(pk=indication_id).exists():
+            raise InvalidInput(_("Choose treatments from the catalogue."), field="offers")
+        TreatmentOffer.objects.update_or_create(clinic_id=actor.clinic_id,
+                                                indication_id=indication_id,
+                                                defaults={"price_from": price})
+    audit_record(actor=actor, action="clinic.appointment_types", object_type="clinic",
+                 object_id=actor.clinic_id)
+
+
+@transaction.atomic
+def clinic_profile_update(*, actor: Actor, address: str, phone: str, description: str,
+                          listed: bool, city: str,
+                          position: tuple[float, float] | None = None) -> Clinic:
+    """The clinic's public profile; its position comes from the city (offline gazetteer)
+    unless given."""
+    from mesoclinic.booking.gazetteer import resolve
+
+    require_owner(actor.role)
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic_id)
+    clinic.description = description.strip()[:2000]
+    clinic.address = address.strip()[:250]
+    clinic.phone = phone.strip()[:40]
+    clinic.listed = listed
+    if position is not None:
+        latitude, longitude = position
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise InvalidInput(_("The position is not on Earth."), field="latitude")
+        clinic.latitude, clinic.longitude = latitude, longitude
+    elif (place := resolve(city.strip()[:100])) is not None:
+        clinic.city, clinic.latitude, clinic.longitude = (place.name, place.latitude,
+                                                          place.longitude)
+    clinic.save()
+    audit_record(actor=actor, action="clinic.profile", object_type="clinic",
+                 object_id=clinic.pk)
+    return clinic

@@ -41,11 +41,14 @@ from mesoclinic.booking.services import (
     BookingRefused,
     HoursIn,
     OnlineBookingIn,
+    TypeChange,
     appointment_book,
     appointment_cancel,
     appointment_from_token,
     appointment_move,
+    appointment_types_update,
     calendar_feed_issue,
+    clinic_profile_update,
     manage_token,
     online_booking,
     time_off_add,
@@ -56,18 +59,11 @@ from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
-from mesoclinic.core.web import parse_form, parse_local_datetime, staff_view
+from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
 from mesoclinic.patients.selectors import access_patient
 
 RADII = (5, 10, 25, 50, 100)
 SEARCH_DAYS = 60
-
-
-def _date(value: str, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 # Public -----------------------------------------------------------------------------
@@ -82,9 +78,9 @@ def find(request: HttpRequest) -> HttpResponse:
     radius = int(params["radius"]) if params.get("radius", "").isdigit() else 25
     radius = radius if radius in RADII else 25
     indication = params.get("indication") or None
-    first = max(_date(params.get("from", ""), today), today)
-    last = min(_date(params.get("to", ""), first + timedelta(days=SEARCH_DAYS - 1)),
-               first + timedelta(days=SEARCH_DAYS - 1))
+    first = max(parse_date(params.get("from", "")) or today, today)
+    horizon = first + timedelta(days=SEARCH_DAYS - 1)
+    last = min(parse_date(params.get("to", "")) or horizon, horizon)
     place = None
     error = None
     try:
@@ -126,7 +122,7 @@ def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
     members = list(bookable_members(clinic_ids=[clinic.pk]))
     today = timezone.localdate()
-    first = max(_date(request.GET.get("from", ""), today), today)
+    first = max(parse_date(request.GET.get("from", "")) or today, today)
     days = []
     if chosen is not None:
         free = free_times(members=members, appointment_type=chosen, first=first,
@@ -237,7 +233,7 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
 @staff_view()
 def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
-    first = _date(request.GET.get("date", ""), today)
+    first = parse_date(request.GET.get("date", "")) or today
     view = "week" if request.GET.get("view") == "week" else "day"
     days = 7 if view == "week" else 1  # a week is the seven days from the chosen one
     appointments = calendar(actor=actor, first=first, days=days)
@@ -354,9 +350,17 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
                              last_day=date.fromisoformat(request.POST.get("last_day", "")),
                              reason=request.POST.get("reason", ""))
             elif form == "types":
-                _save_types(actor, request.POST)
+                changes, offers = _types_form(request.POST, actor.clinic_id)
+                appointment_types_update(actor=actor, changes=changes, offers=offers)
             elif form == "profile":
-                _save_profile(actor, request.POST)
+                post = request.POST
+                position = None
+                if post.get("latitude") and post.get("longitude"):
+                    position = (float(post["latitude"]), float(post["longitude"]))
+                clinic_profile_update(
+                    actor=actor, address=post.get("address", ""), phone=post.get("phone", ""),
+                    description=post.get("description", ""), listed=post.get("listed") == "on",
+                    city=post.get("city", ""), position=position)
             messages.success(request, _("Saved."))
         except (StopIteration, ValueError, InvalidOperation):
             messages.error(request, _("Check the values: dates as YYYY-MM-DD, times as HH:MM, "
@@ -381,55 +385,24 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]})
 
 
-def _save_types(actor: Actor, post: Any) -> None:
-    from django.db import transaction
-
-    from mesoclinic.core.audit import audit_record
-
-    with transaction.atomic():
-        for appointment_type in AppointmentType.objects.filter(clinic_id=actor.clinic_id):
-            prefix = f"t{appointment_type.pk}_"
-            duration = int(post.get(prefix + "duration", appointment_type.duration_minutes))
-            buffer = int(post.get(prefix + "buffer", appointment_type.buffer_minutes))
-            if not (5 <= duration <= 240 and 0 <= buffer <= 60 and duration % 5 == 0
-                    and buffer % 5 == 0):
-                raise MesoclinicError(_("Durations and buffers are multiples of 5 minutes."))
-            price = post.get(prefix + "price", "").strip()
-            appointment_type.duration_minutes = duration
-            appointment_type.buffer_minutes = buffer
-            appointment_type.price = Decimal(price) if price else None
-            appointment_type.bookable_online = post.get(prefix + "online") == "on"
-            appointment_type.save()
-        wanted = set(post.getlist("offers"))
-        TreatmentOffer.objects.filter(clinic_id=actor.clinic_id).exclude(
-            indication_id__in=[int(i) for i in wanted if i.isdigit()]).delete()
-        for indication_id in wanted:
-            if indication_id.isdigit():
-                price = post.get(f"offer{indication_id}_price", "").strip()
-                TreatmentOffer.objects.update_or_create(
-                    clinic_id=actor.clinic_id, indication_id=int(indication_id),
-                    defaults={"price_from": Decimal(price) if price else None})
-        audit_record(actor=actor, action="clinic.appointment_types", object_type="clinic",
-                     object_id=actor.clinic_id)
-
-
-def _save_profile(actor: Actor, post: Any) -> None:
-    from mesoclinic.core.audit import audit_record
-
-    clinic = actor.clinic
-    place = gazetteer.resolve(post.get("city", "").strip()[:100])
-    clinic.description = post.get("description", "").strip()[:2000]
-    clinic.address = post.get("address", "").strip()[:250]
-    clinic.phone = post.get("phone", "").strip()[:40]
-    clinic.listed = post.get("listed") == "on"
-    if post.get("latitude") and post.get("longitude"):
-        clinic.latitude, clinic.longitude = float(post["latitude"]), float(post["longitude"])
-    elif place is not None:
-        clinic.city, clinic.latitude, clinic.longitude = (place.name, place.latitude,
-                                                           place.longitude)
-    clinic.save()
-    audit_record(actor=actor, action="clinic.profile", object_type="clinic",
-                 object_id=clinic.pk)
+def _types_form(post: Any, clinic_id: int) -> tuple[list[TypeChange], dict[int, Decimal | None]]:
+    """The appointment-types form, as values the service takes."""
+    changes = []
+    for appointment_type in AppointmentType.objects.filter(clinic_id=clinic_id):
+        prefix = f"t{appointment_type.pk}_"
+        price = post.get(prefix + "price", "").strip()
+        changes.append(TypeChange(
+            type_id=appointment_type.pk,
+            duration=int(post.get(prefix + "duration", appointment_type.duration_minutes)),
+            buffer=int(post.get(prefix + "buffer", appointment_type.buffer_minutes)),
+            price=Decimal(price) if price else None,
+            bookable_online=post.get(prefix + "online") == "on"))
+    offers = {}
+    for indication_id in post.getlist("offers"):
+        if indication_id.isdigit():
+            price = post.get(f"offer{indication_id}_price", "").strip()
+            offers[int(indication_id)] = Decimal(price) if price else None
+    return changes, offers
 
 
 @staff_view(roles=[Role.OWNER, Role.PRACTITIONER, Role.NURSE])

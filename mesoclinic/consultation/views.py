@@ -53,7 +53,13 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
-from mesoclinic.core.web import parse_form, parse_local_datetime, render_error, staff_view
+from mesoclinic.core.web import (
+    parse_form,
+    parse_int,
+    parse_local_datetime,
+    render_error,
+    staff_view,
+)
 from mesoclinic.inventory.selectors import clinic_lots, clinic_products
 from mesoclinic.patients.selectors import access_patient
 from mesoclinic.safety.selectors import access_practitioner, clinicians, patient_checklist
@@ -304,8 +310,8 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
         data = {
             "given_at": parse_local_datetime(values.get("given_at", "")),
             "injections": [
-                {"product": _int(values.get(f"product_{i}")), "lot": _int(values.get(f"lot_{i}")),
-                 "site": values.get(f"site_{i}", "")}
+                {"product": parse_int(values.get(f"product_{i}")),
+                 "lot": parse_int(values.get(f"lot_{i}")), "site": values.get(f"site_{i}", "")}
                 for i in (1, 2)
             ],
         }
@@ -321,10 +327,6 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
                "today": timezone.localdate()}
     return render(request, "consultation/allergy_new.html", context,
                   status=400 if errors else 200)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @staff_view(roles=CLINICAL)
@@ -360,7 +362,7 @@ def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     people = clinicians(actor=actor)
     errors: dict[str, list[str]] = {}
     practitioner = None
-    chosen = _int(request.GET.get("practitioner"))
+    chosen = parse_int(request.GET.get("practitioner"))
     if chosen is None and actor.role == Role.PRACTITIONER:
         chosen = actor.user.pk
     if chosen is not None:
@@ -375,7 +377,7 @@ def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
         at = clock.now()
     products = clinic_products(actor=actor)
     known = {p.pk for p in products}
-    chosen_products = frozenset(p for p in (_int(v) for v in request.GET.getlist("products"))
+    chosen_products = frozenset(p for p in (parse_int(v) for v in request.GET.getlist("products"))
                                 if p in known)
     checklist = patient_checklist(patient=patient, practitioner=practitioner, at=at,
                                   product_ids=chosen_products)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import base64
 from base64 import b32encode
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +38,8 @@ from mesoclinic.core.selectors import (
 from mesoclinic.core.services import membership_add, membership_update, qualification_set
 from mesoclinic.core.web import (
     needs_second_factor,
+    parse_date,
+    parse_int,
     remember_device,
     second_factor_redirect,
     staff_view,
@@ -263,25 +264,14 @@ def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> Htt
 # Audit trail -------------------------------------------------------------------------
 
 
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _parse_int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 @staff_view(roles=[Role.OWNER])
 def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
     params = request.GET
     filters = AuditFilter(
-        date_from=_parse_date(params.get("from", "")),
-        date_to=_parse_date(params.get("to", "")),
-        user_id=_parse_int(params.get("user", "")),
-        patient_id=_parse_int(params.get("patient", "")),
+        date_from=parse_date(params.get("from", "")),
+        date_to=parse_date(params.get("to", "")),
+        user_id=parse_int(params.get("user", "")),
+        patient_id=parse_int(params.get("patient", "")),
         action=params.get("action") or None,
     )
     page = Paginator(audit_events(actor=actor, filters=filters), 50).get_page(params.get("page"))

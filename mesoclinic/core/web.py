@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -40,6 +40,19 @@ def has_device(request: HttpRequest) -> bool:
 
 def remember_device(request: HttpRequest) -> None:
     request.session[HAS_DEVICE_KEY] = True
+
+
+def parse_int(value: str | None) -> int | None:
+    """A positive whole number typed in a form or a query; None otherwise."""
+    return int(value) if value and value.isdigit() else None
+
+
+def parse_date(value: str | None) -> date | None:
+    """A date as YYYY-MM-DD; None when it is not one."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def parse_local_datetime(value: str) -> datetime | None:

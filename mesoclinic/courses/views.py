@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from mesoclinic.catalog.models import BodyArea, Indication, Technique
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
-from mesoclinic.core.web import parse_form, staff_view
+from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
 from mesoclinic.courses import zones
 from mesoclinic.courses.models import SessionStatus
 from mesoclinic.courses.pdf import treatment_summary_pdf
@@ -164,12 +163,12 @@ def plan_save_template(request: HttpRequest, actor: Actor, plan_id: int) -> Http
 @require_POST
 def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
+    to = parse_date(request.POST.get("scheduled_on", ""))
     try:
-        to = date.fromisoformat(request.POST.get("scheduled_on", ""))
+        if to is None:
+            raise MesoclinicError(_("Enter a valid date (YYYY-MM-DD)."), field="scheduled_on")
         session_move(actor=actor, session=session, to=to)
         messages.success(request, _("Moved; the following sessions were re-planned."))
-    except ValueError:
-        messages.error(request, _("Enter a valid date (YYYY-MM-DD)."))
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect("plan_detail", plan_id=session.plan_id)
@@ -262,11 +261,7 @@ def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
 @require_POST
 def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
-    ended_text = request.POST.get("ended_at", "")
-    try:
-        ended = timezone.make_aware(datetime.fromisoformat(ended_text)) if ended_text else None
-    except ValueError:
-        ended = None
+    ended = parse_local_datetime(request.POST.get("ended_at", ""))
     spec, errors = parse_form(SessionCompleteIn, {
         "ended_at": ended, "anaesthetic_cream": request.POST.get("anaesthetic_cream") == "on",
         "device": request.POST.get("device", ""),

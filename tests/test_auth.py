@@ -229,3 +229,17 @@ def test_repeated_failed_token_requests_lock_the_account(client, personas):
     response = ask_token(client, email=email, password=PASSWORD)
     assert response.status_code == 429
     assert response.json()["code"] == "locked-out"
+
+
+def test_any_staff_member_can_turn_on_a_second_factor_from_the_menu(client, personas):
+    log_in(client, personas.nurse.user.email)
+    page = client.get(reverse("patient_list")).content.decode()
+    assert f'href="{reverse("two_factor_setup")}"' in page
+    setup = client.get(reverse("two_factor_setup"))
+    assert "Scan this code" in setup.content.decode()
+    device = TOTPDevice.objects.get(user=personas.nurse.user, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    assert TOTPDevice.objects.get(user=personas.nurse.user).confirmed
+    client.post(reverse("logout"))
+    response = log_in(client, personas.nurse.user.email)
+    assert response.url.startswith(reverse("login_verify"))  # now asked at every log-in

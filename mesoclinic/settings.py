@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mesoclinic.core.context_processors.clinic_context",
             ],
+            "builtins": ["mesoclinic.core.templatetags.moments"],
         },
     },
 ]

@@ -139,7 +139,7 @@ def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possib
 
     patient, _product, _lot, _plan = ready_patient(clinic=bookable.clinic, clock=clock,
                                                    practitioner=bookable.practitioner)
-    yesterday = (clock.now() - timedelta(days=1)).date()
+    yesterday = (clock.now().astimezone(bookable.clinic.zoneinfo) - timedelta(days=1)).date()
     intake_submit(patient=patient, channel="staff", actor=actor_for(bookable.practitioner),
                   ip=None, data=IntakeIn(medications=[{"name": "Aspirin",
                                                        "drug_class": "aspirin",
@@ -149,7 +149,8 @@ def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possib
         appointment_book(clinic=bookable.clinic, membership=bookable.practitioner,
                          appointment_type=treatment, starts_at=slots[0].starts_at,
                          patient=patient, channel="online")
-    earliest = yesterday + timedelta(days=7)
+    # Taken some time yesterday: read as at its end, then 7 full days.
+    earliest = yesterday + timedelta(days=8)
     assert refused.value.earliest == earliest
     assert f"{earliest.day} {earliest:%B %Y}" in refused.value.message
     assert "nsaid-washout" in refused.value.reasons

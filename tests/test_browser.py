@@ -455,7 +455,7 @@ def test_reception_sees_the_week_calendar(page, personas, catalogue):
     log_in(page, personas.reception.user.email)
     page.wait_for_url("**/patients/**")
     page.get_by_role("link", name="Calendar").click()
-    page.get_by_role("link", name="Week").click()
+    page.get_by_role("link", name="Week", exact=True).click()
     table = page.locator("table.agenda-table")
     assert table.locator("a.appt").count() == 5
     assert personas.nurse.user.full_name in table.inner_text()

@@ -88,7 +88,8 @@ def test_allergy_test_unread_says_when_it_can_be_read(client, personas, api_head
     test = give_allergy_test(patient=patient, lots=[lot])
     response = check(client, personas, api_headers, patient, untested)
     finding = next(f for f in response.json()["findings"] if f["code"] == "allergy-test-unread")
-    readable = timezone.localtime(test.given_at + timedelta(hours=24)).strftime("%Y-%m-%d")
+    readable = moments.moment_text(test.given_at + timedelta(hours=24), personas.clinic,
+                                   name_zone=True)
     assert finding["severity"] == "block"
     assert readable in finding["message"]
 
@@ -106,8 +107,9 @@ def test_nsaid_washout_gives_the_earliest_date(client, personas, api_headers, re
         {"name": "Ibuprofen", "drug_class": "nsaid", "last_dose": two_days_ago}])
     response = check(client, personas, api_headers, patient, product)
     finding = next(f for f in response.json()["findings"] if f["code"] == "nsaid-washout")
-    earliest = two_days_ago + timedelta(days=7)
-    assert f"{earliest.day} {earliest:%B %Y}" in finding["message"]
+    earliest = two_days_ago + timedelta(days=8)  # from the end of that day, 7 full days
+    assert f"no session before {earliest.day} {earliest:%b %Y}, 00:00 (Europe/Paris)" in \
+        finding["message"]
     later = timezone.localtime() + timedelta(days=6)
     response = check(client, personas, api_headers, patient, product,
                      at=later.isoformat())

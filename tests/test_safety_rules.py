@@ -51,16 +51,16 @@ def test_a_complete_file_passes(at):
 
 @given(at=moments, dose_offset=st.integers(min_value=-20, max_value=5),
        drug=st.sampled_from(["aspirin", "nsaid"]))
-def test_the_washout_finding_appears_exactly_when_the_last_dose_is_after_t_minus_7_days(
+def test_a_dose_recorded_as_a_day_blocks_until_7_full_days_after_that_day_ends(
         at, dose_offset, drug):
     last_dose = at.date() + timedelta(days=dose_offset)
     snapshot = cleared(at, medications=(MedicationFact(drug, last_dose),))
     findings = [f for f in evaluate(snapshot) if f.code == "nsaid-washout"]
-    assert bool(findings) == (last_dose > at.date() - timedelta(days=7))
+    assert bool(findings) == (last_dose >= at.date() - timedelta(days=7))
     if findings:
-        earliest = last_dose + timedelta(days=7)
+        earliest = last_dose + timedelta(days=8)
         assert findings[0].severity == Severity.BLOCK
-        assert f"{earliest.day} {earliest:%B %Y}" in findings[0].message
+        assert f"{earliest.day} {earliest:%B %Y}, 00:00 (Europe/Paris)" in findings[0].message
 
 
 @given(at=moments, dose_offset=st.integers(min_value=-20, max_value=0))

@@ -75,13 +75,15 @@ def test_proposed_sessions_are_on_open_days_not_in_the_past_nor_before_the_earli
 def test_the_first_session_is_24_hours_after_the_read_and_7_days_after_the_last_nsaid(
         read_at, nsaid, course):
     assume(not course.done)
-    not_before = earliest_day(allergy_read_at=read_at, last_nsaid_dose=nsaid)
+    clear_at = None if nsaid is None else datetime.combine(
+        nsaid + timedelta(days=8), datetime.min.time(), tzinfo=UTC)
+    not_before = earliest_day(allergy_read_at=read_at, nsaid_clear_at=clear_at)
     first = propose(Course(policy=course.policy, today=course.today, not_before=not_before,
                            open_weekdays=course.open_weekdays)).dates[0]
     start_of_day = datetime(first.year, first.month, first.day, tzinfo=UTC)
     assert start_of_day >= read_at + timedelta(hours=24)
-    if nsaid is not None:
-        assert first >= nsaid + timedelta(days=7)
+    if nsaid is not None:  # taken at the end of that day, then 7 full days
+        assert first >= nsaid + timedelta(days=8)
 
 
 @given(course=courses())

@@ -166,6 +166,23 @@ class StaffAppointmentOut(Schema):
     channel: str
 
 
+class WarningOut(Schema):
+    code: str
+    message: str
+    source: str
+
+
+class StaffBookingOut(StaffAppointmentOut):
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="The safety rules' warnings at the booked time "
+        "(a treatment: interval-long, relative contraindications); blocks answer 409")
+
+    @staticmethod
+    def resolve_warnings(obj: Appointment) -> list[dict[str, str]]:
+        return [{"code": f.code, "message": f.message, "source": f.source}
+                for f in getattr(obj, "safety_warnings", [])]
+
+
 class CalendarQuery(Schema):
     date_from: date | None = None
     days: int = Field(default=7, ge=1, le=62)
@@ -187,7 +204,7 @@ class StaffBookingIn(Schema):
 
 
 @router.post("/appointments",
-             response={201: StaffAppointmentOut, 409: RefusedOut | ErrorOut, **ERRORS},
+             response={201: StaffBookingOut, 409: RefusedOut | ErrorOut, **ERRORS},
              summary="Book an appointment for a patient of the clinic")
 def book_for_patient(request: HttpRequest, payload: StaffBookingIn) -> Status:
     from mesoclinic.booking.services import appointment_book

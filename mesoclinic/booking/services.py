@@ -36,7 +36,7 @@ from mesoclinic.booking.models import (
 from mesoclinic.booking.selectors import LEAD_TIME, free_times
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError
@@ -47,7 +47,8 @@ from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
 from mesoclinic.patients.specs import BirthDate, Email, Name, Phone
-from mesoclinic.safety.selectors import course_fact, patient_checklist
+from mesoclinic.safety import rules
+from mesoclinic.safety.selectors import course_checklist
 
 MANAGE_SALT = "mesoclinic.appointment"
 
@@ -80,25 +81,21 @@ def _consulted(patient: Patient) -> bool:
         IntakeSubmission.objects.filter(patient=patient).exists()
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: datetime) -> None:
-    """The same safety rules as at session start, checked for the booked time."""
+def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: datetime
+                      ) -> list[rules.Finding]:
+    """The same safety rules as at session start, checked for the booked time, course rules
+    included. Refuses with the blocks; answers the warnings."""
     plan = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE) \
-        .prefetch_related("sessions", "cocktail").select_related("clinic") \
         .order_by("-created_at").first()
     if plan is None:
         raise BookingRefused(_("There is no treatment plan yet: book a consultation first."),
                              reasons=["no-plan"])
-    checklist = patient_checklist(
-        patient=patient, practitioner=membership, at=starts_at,
-        product_ids=frozenset(c.product_id for c in plan.cocktail.all()),
-        course=course_fact(plan))
+    checklist = course_checklist(patient=patient, practitioner=membership, at=starts_at,
+                                 plan=plan)
     blocking = [f.finding for f in checklist.findings if f.blocking]
     if not blocking:
-        return
+        return [f.finding for f in checklist.findings
+                if f.finding.severity == rules.Severity.WARN]
     dates: list[date] = []
     undated = False
     for finding in blocking:
@@ -114,7 +111,8 @@ def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: da
     reasons = [f.code for f in blocking]
     if earliest is not None:
         message = _("A treatment session is possible from %(day)s: %(why)s") % {
-            "day": _day(earliest), "why": " ".join(f.message for f in blocking)}
+            "day": moments.day_text(earliest, "longdate"),
+            "why": " ".join(f.message for f in blocking)}
     else:
         message = _("A treatment session cannot be booked yet: %(why)s") % {
             "why": " ".join(f.message for f in blocking)}
@@ -123,10 +121,11 @@ def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: da
 
 def appointment_check(*, clinic: Clinic, membership: Membership,
                       appointment_type: AppointmentType, starts_at: datetime,
-                      patient: Patient | None, channel: str, check_hours: bool = True) -> None:
+                      patient: Patient | None, channel: str, check_hours: bool = True
+                      ) -> list[rules.Finding]:
     """The reads before a booking: the time, the hours, the safety rules. Outside the write
     transaction, so a busy clinic's writers are not held up by them; the slot claims decide
-    in the end whatever happened in between."""
+    in the end whatever happened in between. Answers the safety warnings, if any."""
     if membership.clinic_id != clinic.pk or appointment_type.clinic_id != clinic.pk or (
             patient is not None and patient.clinic_id != clinic.pk):
         raise InvalidInput(_("The practitioner, patient and appointment must belong to the "
@@ -145,7 +144,8 @@ def appointment_check(*, clinic: Clinic, membership: Membership,
             raise SlotTaken(_("This time is not available any more. Choose another one."),
                             field="starts_at")
     if appointment_type.kind == AppointmentKind.TREATMENT and patient is not None:
-        treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
+        return treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
+    return []
 
 
 @transaction.atomic
@@ -183,13 +183,16 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
                      appointment_type: AppointmentType, starts_at: datetime, patient: Patient,
                      channel: str, actor: Actor | None = None, ip: str | None = None,
                      check_hours: bool = True) -> Appointment:
-    """Check, then claim."""
-    appointment_check(clinic=clinic, membership=membership,
-                      appointment_type=appointment_type, starts_at=starts_at,
-                      patient=patient, channel=channel, check_hours=check_hours)
-    return appointment_claim(clinic=clinic, membership=membership,
-                             appointment_type=appointment_type, starts_at=starts_at,
-                             patient=patient, channel=channel, actor=actor, ip=ip)
+    """Check, then claim. The appointment carries the safety warnings of its time in
+    ``safety_warnings`` (not stored: the checklist is run again at the session's start)."""
+    warnings = appointment_check(clinic=clinic, membership=membership,
+                                 appointment_type=appointment_type, starts_at=starts_at,
+                                 patient=patient, channel=channel, check_hours=check_hours)
+    appointment = appointment_claim(clinic=clinic, membership=membership,
+                                    appointment_type=appointment_type, starts_at=starts_at,
+                                    patient=patient, channel=channel, actor=actor, ip=ip)
+    appointment.safety_warnings = warnings  # type: ignore[attr-defined]
+    return appointment
 
 
 def _after_booking(appointment_id: int) -> None:

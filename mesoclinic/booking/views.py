@@ -297,10 +297,13 @@ def staff_book(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
         try:
             if start is None or member is None:
                 raise MesoclinicError(_("Choose a time."), field="start")
-            appointment_book(clinic=actor.clinic, membership=member, appointment_type=chosen,
-                             starts_at=start, patient=patient, channel="staff", actor=actor,
-                             ip=actor.ip)
+            booked = appointment_book(clinic=actor.clinic, membership=member,
+                                      appointment_type=chosen, starts_at=start,
+                                      patient=patient, channel="staff", actor=actor,
+                                      ip=actor.ip)
             messages.success(request, _("Booked."))
+            for warning in booked.safety_warnings:
+                messages.warning(request, f"{warning.code}: {warning.message}")
             return redirect("patient_detail", patient_id=patient.pk)
         except BookingRefused as error:
             refused = error

@@ -27,9 +27,14 @@ from mesoclinic.core import clock
 from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.courses.selectors import access_course_of
 from mesoclinic.inventory.selectors import access_products
 from mesoclinic.patients.selectors import access_patient
-from mesoclinic.safety.selectors import access_practitioner, patient_checklist
+from mesoclinic.safety.selectors import (
+    access_practitioner,
+    course_checklist,
+    patient_checklist,
+)
 from mesoclinic.safety.services import safety_override_create
 
 router = Router(tags=["consultation"])
@@ -38,7 +43,7 @@ router = Router(tags=["consultation"])
 class MedicationOut(Schema):
     name: str
     drug_class: str
-    last_dose: date | None
+    last_dose: date | datetime | None
 
 
 class IntakeOut(Schema):
@@ -147,6 +152,11 @@ class ChecklistQuery(Schema):
     practitioner: int = Field(description="The practitioner's user id")
     at: datetime | None = Field(default=None, description="ISO 8601; now if left out")
     products: list[int] = Field(default_factory=list, description="Planned product ids")
+    plan: int | None = Field(default=None, description="A treatment plan of the patient: its "
+                             "course rules are checked for its next session, and its "
+                             "products when none are named")
+    session: int | None = Field(default=None, description="A session of the patient: the "
+                                "course rules are checked for it (implies its plan)")
 
 
 class FindingOut(Schema):
@@ -180,9 +190,16 @@ def checklist(request: HttpRequest, patient_id: int,
     patient = access_patient(actor=actor, patient_id=patient_id)
     practitioner = access_practitioner(actor=actor, user_id=params.practitioner)
     products = access_products(actor=actor, product_ids=params.products)
-    result = patient_checklist(patient=patient, practitioner=practitioner,
-                               at=_aware(params.at),
-                               product_ids=frozenset(p.pk for p in products))
+    plan, session = access_course_of(actor=actor, patient=patient, plan_id=params.plan,
+                                     session_id=params.session)
+    product_ids = frozenset(p.pk for p in products)
+    if plan is None:
+        result = patient_checklist(patient=patient, practitioner=practitioner,
+                                   at=_aware(params.at), product_ids=product_ids)
+    else:
+        result = course_checklist(patient=patient, practitioner=practitioner,
+                                  at=_aware(params.at), plan=plan, session=session,
+                                  product_ids=product_ids)
     return ChecklistOut(
         at=result.at, practitioner=params.practitioner, passes=result.passes,
         findings=[FindingOut(code=f.finding.code, severity=str(f.finding.severity),

@@ -60,9 +60,15 @@ from mesoclinic.core.web import (
     render_error,
     staff_view,
 )
+from mesoclinic.courses.selectors import access_course_of, patient_plans
 from mesoclinic.inventory.selectors import clinic_lots, clinic_products
 from mesoclinic.patients.selectors import access_patient
-from mesoclinic.safety.selectors import access_practitioner, clinicians, patient_checklist
+from mesoclinic.safety.selectors import (
+    access_practitioner,
+    clinicians,
+    course_checklist,
+    patient_checklist,
+)
 from mesoclinic.safety.services import safety_override_create
 
 CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
@@ -379,9 +385,22 @@ def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     known = {p.pk for p in products}
     chosen_products = frozenset(p for p in (parse_int(v) for v in request.GET.getlist("products"))
                                 if p in known)
-    checklist = patient_checklist(patient=patient, practitioner=practitioner, at=at,
-                                  product_ids=chosen_products)
+    plan = session = None
+    try:
+        plan, session = access_course_of(actor=actor, patient=patient,
+                                         plan_id=parse_int(request.GET.get("plan")),
+                                         session_id=parse_int(request.GET.get("session")))
+    except NotFound as error:
+        errors[error.field or "plan"] = [error.message]
+    if plan is None:
+        checklist = patient_checklist(patient=patient, practitioner=practitioner, at=at,
+                                      product_ids=chosen_products)
+    else:
+        checklist = course_checklist(patient=patient, practitioner=practitioner, at=at,
+                                     plan=plan, session=session, product_ids=chosen_products)
     context = {"patient": patient, "clinicians": people, "products": products,
+               "plans": patient_plans(patient=patient), "chosen_plan": plan,
+               "chosen_session": session,
                "chosen_products": chosen_products, "checklist": checklist,
                "at_value": _local_input(at), "errors": errors,
                "may_override": actor.role == Role.PRACTITIONER,

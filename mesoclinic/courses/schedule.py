@@ -56,16 +56,22 @@ class Proposal:
     maintenance: date | None
 
 
-def earliest_day(*, allergy_read_at: datetime | None, last_nsaid_dose: date | None) -> date | None:
+def _whole_day_from(moment: datetime) -> date:
+    """The first day that starts at or after this moment (its own day when it is midnight)."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment.date() if moment == midnight else moment.date() + timedelta(days=1)
+
+
+def earliest_day(*, allergy_read_at: datetime | None,
+                 nsaid_clear_at: datetime | None) -> date | None:
     """The first whole day on which a first session may take place: 24 h after a negative
-    allergy-test read (rounded up to the next midnight) and 7 days after the last NSAID."""
+    allergy-test read and once the NSAID washout has ended (each rounded up to the next
+    midnight, on the clock of the moments given: the clinic's)."""
     limits: list[date] = []
     if allergy_read_at is not None:
-        ready = allergy_read_at + ALLERGY_TO_FIRST_SESSION
-        midnight = ready.replace(hour=0, minute=0, second=0, microsecond=0)
-        limits.append(ready.date() if ready == midnight else ready.date() + timedelta(days=1))
-    if last_nsaid_dose is not None:
-        limits.append(last_nsaid_dose + timedelta(days=NSAID_WASHOUT_DAYS))
+        limits.append(_whole_day_from(allergy_read_at + ALLERGY_TO_FIRST_SESSION))
+    if nsaid_clear_at is not None:
+        limits.append(_whole_day_from(nsaid_clear_at))
     return max(limits) if limits else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from mesoclinic.courses.models import (
 )
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
+from mesoclinic.safety import rules
 
 
 def _plans() -> QuerySet[TreatmentPlan]:
@@ -80,6 +81,25 @@ def access_session(*, actor: Actor, session_id: int, audit: bool = True) -> Sess
         audit_record(actor=actor, action="session.view", object_type="session",
                      object_id=session.pk, patient_id=session.patient_id)
     return session
+
+
+def access_course_of(*, actor: Actor, patient: Patient, plan_id: int | None,
+                     session_id: int | None) -> tuple[TreatmentPlan | None, Session | None]:
+    """The plan (and session) a checklist is asked about, which must be the patient's."""
+    session = None
+    if session_id is not None:
+        session = access_session(actor=actor, session_id=session_id, audit=False)
+        if session.patient_id != patient.pk:
+            raise NotFound(_("No such session for this patient."), field="session")
+        if plan_id is not None and plan_id != session.plan_id:
+            raise NotFound(_("This session belongs to another plan."), field="plan")
+        return session.plan, session
+    if plan_id is None:
+        return None, None
+    plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
+    if plan.patient_id != patient.pk:
+        raise NotFound(_("No such plan for this patient."), field="plan")
+    return plan, None
 
 
 def session_injections(*, session: Session) -> list[Injection]:
@@ -128,12 +148,13 @@ def _earliest_day(plan: TreatmentPlan) -> date | None:
         injections__product_id__in=products).distinct() if t.read_at]
     intake = IntakeSubmission.objects.filter(patient_id=plan.patient_id).order_by(
         "-version").first()
-    doses = [date.fromisoformat(m["last_dose"]) for m in (intake.medications if intake else [])
-             if m.get("drug_class") in ("aspirin", "nsaid") and m.get("last_dose")]
     tz = plan.clinic.zoneinfo
+    doses = [rules.dose_moment(rules.last_dose_from_text(m["last_dose"], tz), tz)
+             for m in (intake.medications if intake else [])
+             if m.get("drug_class") in rules.NSAID_CLASSES and m.get("last_dose")]
     return schedule.earliest_day(
         allergy_read_at=max(reads).astimezone(tz) if reads else None,
-        last_nsaid_dose=max(doses) if doses else None)
+        nsaid_clear_at=max(doses) + timedelta(days=rules.NSAID_WASHOUT_DAYS) if doses else None)
 
 
 def plan_policy(plan: TreatmentPlan) -> schedule.Policy:

@@ -4,7 +4,7 @@ sessions, stock and recall. Each is one transaction and writes its audit event."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
@@ -29,12 +29,17 @@ from mesoclinic.courses.models import (
     TreatmentPlan,
 )
 from mesoclinic.courses.schedule import MIN_INTERVAL_DAYS
-from mesoclinic.courses.selectors import days_done, plan_product_ids, plan_proposal
+from mesoclinic.courses.selectors import days_done, plan_proposal
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
-from mesoclinic.safety.selectors import CheckedFinding, course_fact, patient_checklist
+from mesoclinic.safety.selectors import (
+    CheckedFinding,
+    Checklist,
+    clinic_wording,
+    course_checklist,
+)
 
 PRESCRIBERS = frozenset({Role.PRACTITIONER, Role.OWNER})
 
@@ -194,14 +199,11 @@ def session_move(*, actor: Actor, session: Session, to: date) -> list[Session]:
 # Sessions ---------------------------------------------------------------------------
 
 
-def session_checklist(*, actor: Actor, session: Session, at=None):
+def session_checklist(*, actor: Actor, session: Session, at: datetime | None = None
+                      ) -> Checklist:
     """The checklist for starting this session now, with the course's own rules."""
-    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
-        "clinic").get(pk=session.plan_id)
-    return patient_checklist(
-        patient=session.patient, practitioner=actor.membership, at=at or clock.now(),
-        product_ids=plan_product_ids(plan),
-        course=course_fact(plan, excluding_session_id=session.pk))
+    return course_checklist(patient=session.patient, practitioner=actor.membership,
+                            at=at or clock.now(), plan=session.plan, session=session)
 
 
 @transaction.atomic
@@ -229,6 +231,11 @@ def session_start(*, actor: Actor, session: Session) -> Session:
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"findings": [f["code"] for f in locked.checklist]})
     return locked
+
+
+def _depth_range(low: float | Decimal | None, high: float | Decimal | None
+                 ) -> tuple[float, float] | None:
+    return (float(low), float(high)) if low is not None and high is not None else None
 
 
 @dataclass(frozen=True)
@@ -264,15 +271,17 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
     if lot is None:
         raise NotFound(_("Unknown lot."), field="lot")
     plan = session.plan
+    technique = session.technique or plan.technique
     at = clock.now()
     snapshot = rules.Snapshot(
-        at=at.astimezone(actor.clinic.zoneinfo), birth_date=session.patient.date_of_birth,
+        at=moments.in_zone(at, actor.clinic), birth_date=session.patient.date_of_birth,
         lots=(rules.LotFact(lot.number, lot.expiry, lot.recalled),),
         depths_mm=(float(data.depth_mm),),
-        depth_range_mm=(float(plan.depth_min_mm), float(plan.depth_max_mm))
-        if plan.depth_min_mm is not None and plan.depth_max_mm is not None else None,
+        depth_range_mm=_depth_range(technique.depth_min_mm, technique.depth_max_mm),
+        plan_depth_range_mm=_depth_range(plan.depth_min_mm, plan.depth_max_mm),
     )
-    blocking = rules.blocks(rules.lot_findings(snapshot, _))
+    wording = clinic_wording(actor.clinic)
+    blocking = rules.blocks(rules.lot_findings(snapshot, wording))
     if blocking:
         raise InvalidInput(blocking[0].message, field="lot", code=blocking[0].code)
     if lot.quantity < data.volume_ml:
@@ -288,7 +297,7 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
     audit_record(actor=actor, action="injection.add", object_type="injection",
                  object_id=injection.pk, patient_id=session.patient_id,
                  detail={"lot": lot.number, "volume_ml": str(data.volume_ml)})
-    return Charted(injection, rules.depth_findings(snapshot, _))
+    return Charted(injection, rules.depth_findings(snapshot, wording))
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 ALLERGY_READ_DELAY = timedelta(hours=24)
@@ -42,7 +42,8 @@ class AllergyTestFact:
 @dataclass(frozen=True)
 class MedicationFact:
     drug_class: str  # aspirin | nsaid | anticoagulant | isotretinoin | steroid | other
-    last_dose: date | None
+    # A moment (aware), a day only, or None: not known, so read as current use.
+    last_dose: date | datetime | None
     name: str = ""
 
 
@@ -71,7 +72,7 @@ class CourseFact:
 
 @dataclass(frozen=True)
 class Snapshot:
-    at: datetime  # aware, in the clinic's time zone
+    at: datetime  # aware, in the clinic's time zone: every date rule judges its local day
     birth_date: date
     product_ids: frozenset[int] = frozenset()
     allergy_tests: tuple[AllergyTestFact, ...] = ()
@@ -84,7 +85,8 @@ class Snapshot:
     course: CourseFact | None = None
     lots: tuple[LotFact, ...] = ()
     depths_mm: tuple[float, ...] = ()
-    depth_range_mm: tuple[float, float] | None = None
+    depth_range_mm: tuple[float, float] | None = None  # the technique's, from the catalogue
+    plan_depth_range_mm: tuple[float, float] | None = None  # the plan's, when it sets one
     open_adverse_events: tuple[str, ...] = ()  # labels of events awaiting review
 
 
@@ -140,8 +142,45 @@ def _identity(text: str) -> str:
     return text
 
 
-def _day(value: date) -> str:
+def _plain_day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
+
+
+def _plain_moment(value: datetime) -> str:
+    return f"{value.day} {value:%B %Y, %H:%M} ({value.tzinfo})"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How findings are written: the language, a moment (already in the clinic's zone) and a
+    day. The default is plain English; ``safety.selectors`` passes the clinic's own, which
+    writes moments the way every page and email does."""
+
+    gettext: Translate = _identity
+    moment: Callable[[datetime], str] = _plain_moment
+    day: Callable[[date], str] = _plain_day
+
+
+PLAIN = Wording()
+
+
+def dose_moment(last_dose: date | datetime, zone: tzinfo) -> datetime:
+    """When a dose counts as taken. A day without a time is read conservatively: as taken at
+    the very end of that day in the clinic's zone."""
+    if isinstance(last_dose, datetime):
+        return last_dose.astimezone(zone)
+    return datetime.combine(last_dose + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def last_dose_from_text(value: str | None, zone: tzinfo) -> date | datetime | None:
+    """A last dose as the intake stores it (ISO): a day, or a moment; a moment without an
+    offset is the clinic's wall clock."""
+    if not value:
+        return None
+    if "T" not in value and " " not in value:
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -149,9 +188,10 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - int(before_birthday)
 
 
-def allergy_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def allergy_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
     """``allergy-test-missing``, ``-unread`` and ``-positive``, per planned product (or, with
     no product named, for the patient's tests as a whole)."""
+    _ = w.gettext
     tests = [t for t in s.allergy_tests if t.given_at <= s.at]
     wanted = s.product_ids or frozenset({-1})
     findings: dict[str, Finding] = {}
@@ -163,7 +203,7 @@ def allergy_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
                 _("No allergy test is on record for the planned products."), SRC_BOOKING))
             continue
         latest = max(covering, key=lambda t: t.given_at)
-        readable_from = latest.given_at + ALLERGY_READ_DELAY
+        readable_from = (latest.given_at + ALLERGY_READ_DELAY).astimezone(s.at.tzinfo)
         read = latest.read_at is not None and latest.read_at <= s.at
         if read and latest.result == "positive":
             findings["allergy-test-positive"] = Finding(
@@ -175,31 +215,50 @@ def allergy_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
                 message = _("The allergy test was inconclusive: repeat it before treating.")
             else:
                 message = _("The allergy test has not been read yet; it can be read from "
-                            "%(when)s.") % {"when": readable_from.strftime("%Y-%m-%d %H:%M")}
+                            "%(when)s.") % {"when": w.moment(readable_from)}
             findings.setdefault("allergy-test-unread", Finding(
                 "allergy-test-unread", Severity.BLOCK, message, SRC_BOOKING,
                 {"readable_from": readable_from.isoformat()}))
     return list(findings.values())
 
 
-def nsaid_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
-    """Blocks a session at T when aspirin or another NSAID was taken after T − 7 days."""
-    doses = [m.last_dose for m in s.medications
-             if m.drug_class in ("aspirin", "nsaid") and m.last_dose is not None]
-    if not doses:
+NSAID_CLASSES = ("aspirin", "nsaid")
+
+
+def nsaid_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    """Blocks a session at T unless 7 full days have passed since the last aspirin or other
+    NSAID. A dose recorded without a date is current use: it blocks, and asks for the date."""
+    _ = w.gettext
+    taken = [m for m in s.medications if m.drug_class in NSAID_CLASSES]
+    if not taken:
         return []
-    last = max(doses)
+    undated = [m.name or m.drug_class for m in taken if m.last_dose is None]
+    if undated:
+        return [Finding(
+            "nsaid-washout", Severity.BLOCK,
+            _("%(names)s is recorded without a last dose, so it is taken as current use: "
+              "record the date (and time) of the last dose. No session until 7 days after "
+              "it.") % {"names": ", ".join(undated)},
+            SRC_RISKS, {"missing": "last_dose"})]
+    last, recorded = max((dose_moment(m.last_dose, s.at.tzinfo), m.last_dose)
+                         for m in taken if m.last_dose)
+    # Seven days on the clinic's wall clock: a change of clocks does not shorten it.
     earliest = last + timedelta(days=NSAID_WASHOUT_DAYS)
-    if s.at.date() >= earliest:
+    if s.at >= earliest:
         return []
     return [Finding(
         "nsaid-washout", Severity.BLOCK,
-        _("Aspirin or another NSAID was taken on %(last)s: no session before %(earliest)s "
-          "(7 days without them).") % {"last": _day(last), "earliest": _day(earliest)},
-        SRC_RISKS, {"last_dose": last.isoformat(), "earliest": earliest.isoformat()})]
+        _("Aspirin or another NSAID was last taken %(last)s: no session before %(earliest)s "
+          "(7 full days without them).") % {
+            "last": _("at %(moment)s") % {"moment": w.moment(last)}
+            if isinstance(recorded, datetime) else _("on %(day)s") % {"day": w.day(recorded)},
+            "earliest": w.moment(earliest)},
+        SRC_RISKS, {"last_dose": last.isoformat(), "earliest_at": earliest.isoformat(),
+                    "earliest": earliest.date().isoformat()})]
 
 
-def consent_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def consent_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     valid = s.current_treatment_consent_version is not None and any(
         c.kind == "treatment"
         and c.version == s.current_treatment_consent_version
@@ -214,7 +273,8 @@ def consent_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
                     SRC_DESIGN)]
 
 
-def practitioner_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def practitioner_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     if s.practitioner_qualified:
         return []
     return [Finding("practitioner-not-qualified", Severity.BLOCK,
@@ -222,7 +282,8 @@ def practitioner_findings(s: Snapshot, _: Translate = _identity) -> list[Finding
                     SRC_WHAT)]
 
 
-def contraindication_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def contraindication_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     names = set(s.conditions) & CONTRAINDICATIONS.keys()
     if age_on(s.birth_date, s.at.date()) < ADULT_AGE:
         names.add("under-18")
@@ -231,7 +292,8 @@ def contraindication_findings(s: Snapshot, _: Translate = _identity) -> list[Fin
             names.add("anticoagulants")
         elif medication.drug_class == "isotretinoin" and (
             medication.last_dose is None
-            or (s.at.date() - medication.last_dose).days < ISOTRETINOIN_WINDOW_DAYS
+            or (s.at.date() - dose_moment(medication.last_dose, s.at.tzinfo).date()).days
+            < ISOTRETINOIN_WINDOW_DAYS
         ):
             names.add("isotretinoin")
     findings = []
@@ -245,7 +307,8 @@ def contraindication_findings(s: Snapshot, _: Translate = _identity) -> list[Fin
     return findings
 
 
-def intake_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def intake_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     if s.intake_on_record:
         return []
     return [Finding("contraindication:intake-missing", Severity.BLOCK,
@@ -258,8 +321,9 @@ MIN_INTERVAL_DAYS = 7
 INITIAL_INTERVAL_MAX_DAYS = 10
 
 
-def course_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def course_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
     """``course-max-sessions``, ``interval-too-short`` and ``interval-long`` (warn)."""
+    _ = w.gettext
     course = s.course
     if course is None:
         return []
@@ -277,7 +341,7 @@ def course_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
             findings.append(Finding(
                 "interval-too-short", Severity.BLOCK,
                 _("Only %(gap)d days since the last session: the next is possible from "
-                  "%(earliest)s.") % {"gap": gap, "earliest": _day(earliest)}, SRC_RISKS,
+                  "%(earliest)s.") % {"gap": gap, "earliest": w.day(earliest)}, SRC_RISKS,
                 {"earliest": earliest.isoformat()}))
         elif gap > INITIAL_INTERVAL_MAX_DAYS and not course.improvement_recorded:
             findings.append(Finding(
@@ -287,7 +351,8 @@ def course_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
     return findings
 
 
-def lot_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def lot_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     findings = []
     for lot in s.lots:
         if lot.recalled:
@@ -297,24 +362,34 @@ def lot_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
         if lot.expiry < s.at.date():
             findings.append(Finding("lot-expired", Severity.BLOCK,
                                     _("Lot %(lot)s expired on %(day)s.")
-                                    % {"lot": lot.number, "day": _day(lot.expiry)}, SRC_DESIGN))
+                                    % {"lot": lot.number, "day": w.day(lot.expiry)}, SRC_DESIGN))
     return findings
 
 
-def depth_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
-    if s.depth_range_mm is None:
-        return []
-    low, high = s.depth_range_mm
-    outside = sorted({d for d in s.depths_mm if not low <= d <= high})
-    if not outside:
-        return []
-    return [Finding("depth-out-of-range", Severity.WARN,
-                    _("Depth %(depths)s mm is outside the technique's %(low)s–%(high)s mm.")
-                    % {"depths": ", ".join(f"{d:g}" for d in outside), "low": f"{low:g}",
-                       "high": f"{high:g}"}, SRC_RISKS)]
+def depth_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    """Warns for a depth outside the technique's catalogue range, and outside the plan's
+    where the plan sets a narrower one."""
+    _ = w.gettext
+    findings = []
+    ranges = ((s.depth_range_mm, _("the technique's")), (s.plan_depth_range_mm, _("the plan's")))
+    for depth_range, whose in ranges:
+        if depth_range is None:
+            continue
+        low, high = depth_range
+        outside = sorted({d for d in s.depths_mm if not low <= d <= high})
+        if outside:
+            findings.append(Finding(
+                "depth-out-of-range", Severity.WARN,
+                _("Depth %(depths)s mm is outside %(whose)s %(low)s–%(high)s mm.")
+                % {"depths": ", ".join(f"{d:g}" for d in outside), "whose": whose,
+                   "low": f"{low:g}", "high": f"{high:g}"}, SRC_RISKS,
+                {"low": f"{low:g}", "high": f"{high:g}"}))
+            break  # one warning: the widest range the depth leaves
+    return findings
 
 
-def adverse_event_findings(s: Snapshot, _: Translate = _identity) -> list[Finding]:
+def adverse_event_findings(s: Snapshot, w: Wording = PLAIN) -> list[Finding]:
+    _ = w.gettext
     if not s.open_adverse_events:
         return []
     return [Finding("adverse-event-open", Severity.BLOCK,
@@ -327,9 +402,9 @@ RULES = (practitioner_findings, consent_findings, intake_findings, allergy_findi
          depth_findings, adverse_event_findings)
 
 
-def evaluate(snapshot: Snapshot, translate: Translate = _identity) -> list[Finding]:
+def evaluate(snapshot: Snapshot, wording: Wording = PLAIN) -> list[Finding]:
     """Every finding for this snapshot, blocks first."""
-    findings = [finding for rule in RULES for finding in rule(snapshot, translate)]
+    findings = [finding for rule in RULES for finding in rule(snapshot, wording)]
     return sorted(findings, key=lambda f: (f.severity != Severity.BLOCK, f.code))
 
 

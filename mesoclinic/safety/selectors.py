@@ -4,7 +4,7 @@ evaluate it: the one checklist that booking, sessions and the API all call."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 
@@ -16,11 +16,12 @@ from mesoclinic.consultation.models import (
     ConsentText,
     IntakeSubmission,
 )
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
-from mesoclinic.courses.models import TreatmentPlan
+from mesoclinic.courses.models import Session, TreatmentPlan
 from mesoclinic.courses.selectors import days_done
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
@@ -48,6 +49,14 @@ def open_adverse_events(*, patient: Patient, now: datetime) -> list[str]:
             for e in events if is_open(event_facts(e), now)]
 
 
+def clinic_wording(clinic: moments.HasZone) -> rules.Wording:
+    """Findings in the active language, with moments in the clinic's zone, named."""
+    return rules.Wording(
+        gettext=_,
+        moment=lambda value: moments.moment_text(value, clinic, "datetime", name_zone=True),
+        day=lambda value: moments.day_text(value, "longdate"))
+
+
 def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: datetime,
                     product_ids: frozenset[int],
                     course: rules.CourseFact | None = None) -> rules.Snapshot:
@@ -61,7 +70,7 @@ def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: da
     medications = tuple(
         rules.MedicationFact(
             drug_class=m["drug_class"], name=m.get("name", ""),
-            last_dose=date.fromisoformat(m["last_dose"]) if m.get("last_dose") else None)
+            last_dose=rules.last_dose_from_text(m.get("last_dose"), patient.clinic.zoneinfo))
         for m in (intake.medications if intake else [])
     )
     return rules.Snapshot(
@@ -123,7 +132,7 @@ def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: 
     """The pre-treatment checklist, with any practitioner overrides for that day."""
     snapshot = safety_snapshot(patient=patient, practitioner=practitioner, at=at,
                                product_ids=product_ids, course=course)
-    findings = rules.evaluate(snapshot, _)
+    findings = rules.evaluate(snapshot, clinic_wording(patient.clinic))
     overrides = {
         o.code: o for o in SafetyOverride.objects.filter(
             patient=patient, applies_on=snapshot.at.date()).select_related("practitioner")
@@ -134,6 +143,20 @@ def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: 
                                  if f.severity == rules.Severity.BLOCK else None)
                   for f in findings],
     )
+
+
+def course_checklist(*, patient: Patient, practitioner: Membership | None, at: datetime,
+                     plan: TreatmentPlan, session: Session | None = None,
+                     product_ids: frozenset[int] = frozenset()) -> Checklist:
+    """The checklist with the course's rules (``course-max-sessions``, the intervals): for
+    one of the plan's sessions, which then does not count itself, or else for the plan's
+    next session. The plan's cocktail is checked when no product is named."""
+    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
+        "clinic").get(pk=plan.pk)
+    return patient_checklist(
+        patient=patient, practitioner=practitioner, at=at,
+        product_ids=product_ids or frozenset(c.product_id for c in plan.cocktail.all()),
+        course=course_fact(plan, excluding_session_id=session.pk if session else None))
 
 
 def clinicians(*, actor: Actor) -> list[Membership]:

@@ -12,6 +12,7 @@ from mesoclinic.consultation.services import (
     consent_withdraw,
 )
 from mesoclinic.consultation.specs import AllergyReadIn
+from mesoclinic.core import moments
 from mesoclinic.core.models import AuditEvent
 from tests.factories import (
     actor_for,

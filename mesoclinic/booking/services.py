@@ -42,7 +42,8 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
-from mesoclinic.courses.models import PlanStatus, TreatmentPlan
+from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
+from mesoclinic.courses.services import session_day_set
 from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
@@ -152,14 +153,18 @@ def appointment_check(*, clinic: Clinic, membership: Membership,
 def appointment_claim(*, clinic: Clinic, membership: Membership,
                       appointment_type: AppointmentType, starts_at: datetime,
                       patient: Patient, channel: str, actor: Actor | None = None,
-                      ip: str | None = None) -> Appointment:
+                      ip: str | None = None, session: Session | None = None,
+                      notify: bool = True) -> Appointment:
     """The write: the appointment and its slot claims. A concurrent booking of the same time
-    fails in the database, and the whole booking is rolled back."""
+    fails in the database, and the whole booking is rolled back. With ``notify``, its
+    confirmation and reminders are queued in the same transaction (a course's sessions are
+    announced together instead)."""
     duration = timedelta(minutes=appointment_type.duration_minutes)
     appointment = Appointment.objects.create(
         clinic=clinic, practitioner_id=membership.user_id, patient=patient,
         type=appointment_type, kind=appointment_type.kind, starts_at=starts_at,
-        ends_at=starts_at + duration, channel=channel, created_at=clock.now())
+        ends_at=starts_at + duration, channel=channel, created_at=clock.now(),
+        session=session)
     claimed = slots.slots_of(slots.Interval(
         starts_at, starts_at + duration + timedelta(minutes=appointment_type.buffer_minutes)))
     try:
@@ -175,7 +180,8 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
                  object_type="appointment", object_id=appointment.pk, patient_id=patient.pk,
                  detail={"kind": appointment.kind, "starts_at": starts_at.isoformat(),
                          "channel": channel})
-    transaction.on_commit(lambda: _after_booking(appointment.pk))
+    if notify:
+        _queue_booking_messages(appointment)
     return appointment
 
 
@@ -195,11 +201,19 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
     return appointment
 
 
-def _after_booking(appointment_id: int) -> None:
-    from mesoclinic.booking.tasks import send_confirmation, send_reminder
+def _queue_booking_messages(appointment: Appointment) -> None:
+    """Queued by the database task backend inside the booking's transaction: a booking
+    that commits has its messages, and one rolled back has none."""
+    from mesoclinic.booking.tasks import send_confirmation
 
-    appointment = Appointment.objects.get(pk=appointment_id)
-    send_confirmation.enqueue(appointment_id)
+    send_confirmation.enqueue(appointment.pk)
+    queue_reminders(appointment)
+
+
+def queue_reminders(appointment: Appointment) -> None:
+    """The 24-hour reminder, and for a treatment the 7-day one about NSAIDs."""
+    from mesoclinic.booking.tasks import send_reminder
+
     now = clock.now()
     reminders = [("day-before", appointment.starts_at - timedelta(hours=24))]
     if appointment.kind == AppointmentKind.TREATMENT:
@@ -207,7 +221,7 @@ def _after_booking(appointment_id: int) -> None:
     for kind, when in reminders:
         if when > now:
             send_reminder.using(run_after=when).enqueue(
-                appointment_id, kind, appointment.starts_at.isoformat())
+                appointment.pk, kind, appointment.starts_at.isoformat())
 
 
 # Online booking ---------------------------------------------------------------------
@@ -320,9 +334,21 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
     target = membership or Membership.objects.select_related("clinic", "user").get(
         clinic=locked.clinic, user_id=locked.practitioner_id)
     appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip)
-    return appointment_book(clinic=locked.clinic, membership=target,
-                            appointment_type=locked.type, starts_at=starts_at,
-                            patient=locked.patient, channel=channel, actor=actor, ip=ip)
+    if locked.session_id is None:
+        return appointment_book(clinic=locked.clinic, membership=target,
+                                appointment_type=locked.type, starts_at=starts_at,
+                                patient=locked.patient, channel=channel, actor=actor, ip=ip)
+    # A course session's appointment: the session moves with it (the checklist runs at its
+    # start; the course rules judge the new day there).
+    appointment_check(clinic=locked.clinic, membership=target, appointment_type=locked.type,
+                      starts_at=starts_at, patient=None, channel=channel)
+    moved = appointment_claim(clinic=locked.clinic, membership=target,
+                              appointment_type=locked.type, starts_at=starts_at,
+                              patient=locked.patient, channel=channel, actor=actor, ip=ip,
+                              session=locked.session)
+    session_day_set(session_id=locked.session_id,
+                    day=moments.local_day(starts_at, locked.clinic))
+    return moved
 
 
 # Emails ------------------------------------------------------------------------------
@@ -346,6 +372,33 @@ def confirmation_send(*, appointment_id: int) -> bool:
         subject=_("Your appointment at %(clinic)s") % {"clinic": appointment.clinic.name},
         body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
     message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
+    message.send()
+    return True
+
+
+def course_schedule_send(*, appointment_ids: list[int], cancelled_ids: list[int],
+                         changed: bool) -> bool:
+    """One message for a course's sessions: every date, with an .ics per session (and one
+    marked cancelled for each time given up)."""
+    wanted = Appointment.objects.select_related("clinic", "patient", "type", "practitioner")
+    current = [a for a in wanted.filter(pk__in=appointment_ids).order_by("starts_at")
+               if a.status == AppointmentStatus.BOOKED]
+    cancelled = list(wanted.filter(pk__in=cancelled_ids).order_by("starts_at"))
+    first = (current or cancelled or [None])[0]
+    if first is None or not first.patient.email:
+        return False
+    body = render_to_string("booking/course_email.txt", {
+        "clinic": first.clinic, "patient": first.patient, "appointments": current,
+        "cancelled": cancelled, "changed": changed, "manage_url": _manage_url(first)})
+    subject = (_("Your treatment sessions at %(clinic)s have changed") if changed else
+               _("Your treatment sessions at %(clinic)s")) % {"clinic": first.clinic.name}
+    message = EmailMessage(subject=subject, body=body,
+                           from_email=settings.DEFAULT_FROM_EMAIL, to=[first.patient.email])
+    for number, appointment in enumerate(current, start=1):
+        message.attach(f"session-{number}.ics", appointment_ics(appointment), "text/calendar")
+    for number, appointment in enumerate(cancelled, start=1):
+        message.attach(f"cancelled-{number}.ics", appointment_ics(appointment),
+                       "text/calendar")
     message.send()
     return True
 

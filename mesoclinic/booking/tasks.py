@@ -2,7 +2,11 @@
 
 from django_tasks import task
 
-from mesoclinic.booking.services import confirmation_send, reminder_send
+from mesoclinic.booking.services import (
+    confirmation_send,
+    course_schedule_send,
+    reminder_send,
+)
 
 
 @task()
@@ -14,3 +18,10 @@ def send_confirmation(appointment_id: int) -> bool:
 def send_reminder(appointment_id: int, kind: str, expected_start: str) -> bool:
     return reminder_send(appointment_id=appointment_id, kind=kind,
                          expected_start=expected_start)
+
+
+@task()
+def send_course_schedule(appointment_ids: list[int], cancelled_ids: list[int],
+                         changed: bool) -> bool:
+    return course_schedule_send(appointment_ids=appointment_ids, cancelled_ids=cancelled_ids,
+                                changed=changed)

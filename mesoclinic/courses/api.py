@@ -10,6 +10,8 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.aftercare.services import session_finish
+from mesoclinic.booking import course_booking
+from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
@@ -24,7 +26,6 @@ from mesoclinic.courses.selectors import (
 from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
-    plan_book_proposed,
     plan_create,
     plan_record_improvement,
     session_start,
@@ -34,6 +35,7 @@ from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.inventory.selectors import access_lot, access_products, clinic_lots, clinic_products
 from mesoclinic.inventory.services import lot_create, product_create
 from mesoclinic.patients.selectors import access_patient
+from mesoclinic.safety.selectors import access_practitioner
 
 router = Router(tags=["courses"])
 
@@ -124,12 +126,66 @@ class SessionOut(Schema):
     reactions: list[str]
 
 
-@router.post("/plans/{int:plan_id}/book", response={201: list[SessionOut], **ERRORS},
-             summary="Book the proposed sessions (replaces the planned ones not started)")
-def book_plan(request: HttpRequest, plan_id: int) -> Status:
+class BookedSessionOut(Schema):
+    session: int
+    scheduled_on: date
+    appointment: int | None
+    starts_at: datetime | None
+    practitioner: int | None
+
+
+class CourseBookingOut(Schema):
+    sessions: list[BookedSessionOut]
+    booked: list[int] = Field(description="Appointments made or moved by this request")
+    cancelled: list[int] = Field(description="Appointments cancelled by this request")
+    shifts: list[str] = Field(description="Why a session is on another day than proposed")
+    unbooked: list[int] = Field(description="Sessions planned without a free time")
+
+
+def _course_booking_out(booking: CourseBooking) -> CourseBookingOut:
+    by_session = {a.session_id: a for a in [*booking.kept, *booking.booked]}
+    return CourseBookingOut(
+        sessions=[BookedSessionOut(
+            session=s.pk, scheduled_on=s.scheduled_on,
+            appointment=by_session[s.pk].pk if s.pk in by_session else None,
+            starts_at=by_session[s.pk].starts_at if s.pk in by_session else None,
+            practitioner=by_session[s.pk].practitioner_id if s.pk in by_session else None)
+            for s in booking.sessions],
+        booked=[a.pk for a in booking.booked], cancelled=[a.pk for a in booking.cancelled],
+        shifts=booking.shifts, unbooked=[s.pk for s in booking.unbooked])
+
+
+class PlanBookIn(Schema):
+    practitioner: int | None = Field(default=None, description="The practitioner's user id; "
+                                     "the caller (or the plan's author) if left out")
+
+
+@router.post("/plans/{int:plan_id}/book", response={200: CourseBookingOut, **ERRORS},
+             summary="Book the proposed sessions into the calendar (idempotent: a second "
+                     "call changes nothing; after a missed or moved session it re-plans)")
+def book_plan(request: HttpRequest, plan_id: int, payload: PlanBookIn | None = None
+              ) -> CourseBookingOut:
     actor = api_actor(request)
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
-    return Status(201, plan_book_proposed(actor=actor, plan=plan))
+    practitioner = access_practitioner(actor=actor, user_id=payload.practitioner) \
+        if payload and payload.practitioner is not None else None
+    return _course_booking_out(course_booking.plan_book(actor=actor, plan=plan,
+                                                        practitioner=practitioner))
+
+
+class SessionMoveIn(Schema):
+    scheduled_on: date
+
+
+@router.post("/sessions/{int:session_id}/move", response={200: CourseBookingOut, **ERRORS},
+             summary="Move a planned session (and its appointment); the following sessions "
+                     "are re-planned and the patient is told once")
+def move_session(request: HttpRequest, session_id: int, payload: SessionMoveIn
+                 ) -> CourseBookingOut:
+    actor = api_actor(request)
+    session = access_session(actor=actor, session_id=session_id, audit=False)
+    return _course_booking_out(course_booking.session_reschedule(
+        actor=actor, session=session, to=payload.scheduled_on))
 
 
 class ImprovementIn(Schema):

@@ -3,7 +3,7 @@ sessions, stock and recall. Each is one transaction and writes its audit event."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -117,28 +117,92 @@ def plan_record_improvement(*, actor: Actor, plan: TreatmentPlan, on: date) -> T
     return plan
 
 
-@transaction.atomic
-def plan_book_proposed(*, actor: Actor, plan: TreatmentPlan) -> list[Session]:
-    """Book the proposed dates in one action: the planned sessions not yet started are
-    replaced by the current proposal (a re-plan after a missed or moved session)."""
-    require_clinician(actor.role)
-    # Locked so that two people booking the same plan at once do not double its sessions.
-    TreatmentPlan.objects.select_for_update().filter(pk=plan.pk).first()
-    if plan.status != PlanStatus.ACTIVE:
-        raise InvalidInput(_("This plan is not active."), field="plan")
-    plan.sessions.filter(status=SessionStatus.PLANNED).update(status=SessionStatus.CANCELLED)
-    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
-        "clinic").get(pk=plan.pk)
-    proposal = plan_proposal(plan=plan)
-    sessions = Session.objects.bulk_create([
+@dataclass
+class ScheduleChanges:
+    """What aligning a plan's planned sessions with its schedule did."""
+
+    kept: list[Session] = field(default_factory=list)
+    moved: list[tuple[Session, date]] = field(default_factory=list)  # with the day it left
+    created: list[Session] = field(default_factory=list)
+    cancelled: list[Session] = field(default_factory=list)
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The plan's planned sessions now, in order."""
+        return sorted([*self.kept, *(s for s, _ in self.moved), *self.created],
+                      key=lambda s: (s.scheduled_on, s.pk))
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.moved or self.created or self.cancelled)
+
+
+def _lock_plan(plan_id: int) -> TreatmentPlan:
+    """Every course write locks the plan first, then its sessions: one order, so that two
+    writes on one course (booking, moving, starting) queue instead of deadlocking, and each
+    re-reads what the other wrote."""
+    locked = TreatmentPlan.objects.select_for_update().filter(pk=plan_id).first()
+    if locked is None:
+        raise NotFound(_("No such plan."), field="plan")
+    return TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
+        "clinic").get(pk=plan_id)
+
+
+def _align(plan: TreatmentPlan, planned: list[Session], dates: tuple[date, ...]
+           ) -> ScheduleChanges:
+    """Make these planned sessions fall on these days: the n-th keeps or moves to the n-th
+    day, extra sessions are cancelled, missing ones created. Nothing changes when they
+    already agree, so doing it twice changes nothing."""
+    changes = ScheduleChanges()
+    for session, day in zip(planned, dates, strict=False):
+        if session.scheduled_on == day:
+            changes.kept.append(session)
+            continue
+        previous = session.scheduled_on
+        # The status is checked in the update itself: a session started meanwhile stays.
+        if Session.objects.filter(pk=session.pk, status=SessionStatus.PLANNED).update(
+                scheduled_on=day):
+            session.scheduled_on = day
+            changes.moved.append((session, previous))
+    extra = planned[len(dates):]
+    Session.objects.filter(pk__in=[s.pk for s in extra], status=SessionStatus.PLANNED) \
+        .update(status=SessionStatus.CANCELLED)
+    for session in extra:
+        session.status = SessionStatus.CANCELLED
+    changes.cancelled = list(extra)
+    changes.created = Session.objects.bulk_create([
         Session(clinic_id=plan.clinic_id, patient_id=plan.patient_id, plan=plan,
                 scheduled_on=day, technique_id=plan.technique_id)
-        for day in proposal.dates
-    ])
-    audit_record(actor=actor, action="plan.book", object_type="plan", object_id=plan.pk,
-                 patient_id=plan.patient_id,
-                 detail={"dates": [d.isoformat() for d in proposal.dates]})
-    return sessions
+        for day in dates[len(planned):]])
+    return changes
+
+
+def _planned(plan: TreatmentPlan, *, excluding: int | None = None) -> list[Session]:
+    return sorted((s for s in plan.sessions.all()
+                   if s.status == SessionStatus.PLANNED and s.pk != excluding),
+                  key=lambda s: (s.scheduled_on, s.pk))
+
+
+@transaction.atomic
+def plan_schedule_align(*, actor: Actor, plan: TreatmentPlan) -> ScheduleChanges:
+    """Book the proposed dates: the planned sessions follow the current proposal (after a
+    missed or moved session, a re-plan). Idempotent."""
+    require_clinician(actor.role)
+    plan = _lock_plan(plan.pk)
+    if plan.status != PlanStatus.ACTIVE:
+        raise InvalidInput(_("This plan is not active."), field="plan")
+    proposal = plan_proposal(plan=plan)
+    changes = _align(plan, _planned(plan), proposal.dates)
+    if changes.changed:
+        audit_record(actor=actor, action="plan.book", object_type="plan", object_id=plan.pk,
+                     patient_id=plan.patient_id,
+                     detail={"dates": [d.isoformat() for d in proposal.dates]})
+    return changes
+
+
+def plan_book_proposed(*, actor: Actor, plan: TreatmentPlan) -> list[Session]:
+    """The planned sessions after ``plan_schedule_align``, in order."""
+    return plan_schedule_align(actor=actor, plan=plan).sessions
 
 
 @transaction.atomic
@@ -165,35 +229,45 @@ def plan_template_save(*, actor: Actor, plan: TreatmentPlan, name: str) -> PlanT
 
 
 @transaction.atomic
-def session_move(*, actor: Actor, session: Session, to: date) -> list[Session]:
+def session_move(*, actor: Actor, session: Session, to: date) -> ScheduleChanges:
     """Move a planned session; the planned sessions after it are re-planned from it."""
     require_clinician(actor.role)
-    TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).first()
-    if session.status != SessionStatus.PLANNED:
-        raise InvalidInput(_("Only a planned session can be moved."), field="scheduled_on")
-    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
-        "clinic").get(pk=session.plan_id)
-    today = clock.now().astimezone(plan.clinic.zoneinfo).date()
+    plan = _lock_plan(session.plan_id)
+    locked = Session.objects.select_for_update().get(pk=session.pk)
+    if locked.status != SessionStatus.PLANNED:
+        raise InvalidInput(_("Only a planned session can be moved; this one is %(status)s.")
+                           % {"status": locked.get_status_display().lower()},
+                           field="scheduled_on")
+    today = moments.today(plan.clinic)
     given = days_done(plan)
     earliest = max(today, given[-1] + timedelta(days=MIN_INTERVAL_DAYS)) if given else today
     if to < earliest:
         raise InvalidInput(_("The earliest possible day is %(day)s.")
-                           % {"day": earliest.isoformat()}, field="scheduled_on")
-    later = [s for s in plan.sessions.all()
-             if s.status == SessionStatus.PLANNED and s.pk != session.pk]
-    Session.objects.filter(pk__in=[s.pk for s in later]).update(
-        status=SessionStatus.CANCELLED)
-    session.scheduled_on = to
-    session.save(update_fields=["scheduled_on"])
-    rebooked = Session.objects.bulk_create([
-        Session(clinic_id=plan.clinic_id, patient_id=plan.patient_id, plan=plan,
-                scheduled_on=day, technique_id=plan.technique_id)
-        for day in plan_proposal(plan=plan, anchor=to).dates])
+                           % {"day": moments.day_text(earliest, "longdate")},
+                           field="scheduled_on")
+    previous = locked.scheduled_on
+    if not Session.objects.filter(pk=locked.pk, status=SessionStatus.PLANNED).update(
+            scheduled_on=to):
+        raise InvalidInput(_("This session has just started."), field="scheduled_on")
+    locked.scheduled_on = to
+    rest = _align(plan, _planned(plan, excluding=locked.pk),
+                  plan_proposal(plan=plan, anchor=to).dates)
+    changes = ScheduleChanges(kept=rest.kept, moved=[(locked, previous), *rest.moved],
+                              created=rest.created, cancelled=rest.cancelled)
     audit_record(actor=actor, action="session.move", object_type="session",
-                 object_id=session.pk, patient_id=session.patient_id,
+                 object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"to": to.isoformat(),
-                         "following": [s.scheduled_on.isoformat() for s in rebooked]})
-    return [session, *rebooked]
+                         "following": [s.scheduled_on.isoformat()
+                                       for s in changes.sessions if s.pk != locked.pk]})
+    return changes
+
+
+@transaction.atomic
+def session_day_set(*, session_id: int, day: date) -> None:
+    """A session follows its appointment when staff move the appointment to another day."""
+    session = Session.objects.select_related("plan").get(pk=session_id)
+    _lock_plan(session.plan_id)
+    Session.objects.filter(pk=session_id, status=SessionStatus.PLANNED).update(scheduled_on=day)
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -210,7 +284,9 @@ def session_checklist(*, actor: Actor, session: Session, at: datetime | None = N
 def session_start(*, actor: Actor, session: Session) -> Session:
     """Start only when the checklist passes (a practitioner may override a block first)."""
     require_clinician(actor.role)
-    locked = Session.objects.select_for_update().get(pk=session.pk)
+    _lock_plan(session.plan_id)
+    locked = Session.objects.select_for_update().select_related("patient", "plan").get(
+        pk=session.pk)
     if locked.status != SessionStatus.PLANNED:
         raise InvalidInput(_("This session is %(status)s.")
                            % {"status": locked.get_status_display().lower()}, field="status")
@@ -226,7 +302,11 @@ def session_start(*, actor: Actor, session: Session) -> Session:
          "override": f.override.reason if f.override else None}
         for f in checklist.findings
     ]
-    locked.save()
+    started = Session.objects.filter(pk=locked.pk, status=SessionStatus.PLANNED).update(
+        status=locked.status, started_at=locked.started_at, practitioner=locked.practitioner,
+        checklist=locked.checklist)
+    if not started:
+        raise InvalidInput(_("This session has just been moved or started."), field="status")
     audit_record(actor=actor, action="session.start", object_type="session",
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"findings": [f["code"] for f in locked.checklist]})
@@ -303,6 +383,7 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
 @transaction.atomic
 def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn) -> Session:
     require_clinician(actor.role)
+    _lock_plan(session.plan_id)
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.status != SessionStatus.IN_PROGRESS:
         raise InvalidInput(_("Only a session in progress can be completed."), field="status")
@@ -331,10 +412,11 @@ def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn)
 @transaction.atomic
 def session_mark_missed(*, actor: Actor, session: Session) -> Session:
     require_clinician(actor.role)
-    if session.status != SessionStatus.PLANNED:
+    _lock_plan(session.plan_id)
+    if not Session.objects.filter(pk=session.pk, status=SessionStatus.PLANNED).update(
+            status=SessionStatus.MISSED):
         raise InvalidInput(_("Only a planned session can be missed."), field="status")
     session.status = SessionStatus.MISSED
-    session.save(update_fields=["status"])
     audit_record(actor=actor, action="session.missed", object_type="session",
                  object_id=session.pk, patient_id=session.patient_id)
     return session

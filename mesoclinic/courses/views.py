@@ -14,7 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.aftercare.services import session_finish
+from mesoclinic.booking import course_booking
+from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
@@ -37,13 +40,10 @@ from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
     lot_recall,
-    plan_book_proposed,
     plan_create,
     plan_record_improvement,
     plan_template_save,
     session_checklist,
-    session_mark_missed,
-    session_move,
     session_start,
 )
 from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
@@ -130,11 +130,31 @@ def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
 def plan_book(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
     try:
-        sessions = plan_book_proposed(actor=actor, plan=plan)
-        messages.success(request, _("%(n)d sessions booked.") % {"n": len(sessions)})
+        _report_course_booking(request, actor, course_booking.plan_book(actor=actor, plan=plan))
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect("plan_detail", plan_id=plan.pk)
+
+
+def _report_course_booking(request: HttpRequest, actor: Actor, booking: CourseBooking) -> None:
+    """What booking or re-planning did, in the words the patient's message uses."""
+    if not booking.changed:
+        messages.info(request, _("Nothing to change: every session is already booked."))
+    elif booking.booked:
+        messages.success(request, _("%(n)d sessions booked: %(when)s. The patient is sent the "
+                                    "dates with a calendar file for each.") % {
+            "n": len(booking.booked),
+            "when": "; ".join(moments.moment_text(a.starts_at, actor.clinic, "short")
+                              for a in booking.booked)})
+    if booking.cancelled and not booking.booked:
+        messages.success(request, _("%(n)d appointments cancelled.")
+                         % {"n": len(booking.cancelled)})
+    for shift in booking.shifts:
+        messages.info(request, shift)
+    for session in booking.unbooked:
+        messages.warning(request, _("No free time within two weeks of %(day)s: that session "
+                                    "is planned but not in the calendar.")
+                         % {"day": moments.day_text(session.scheduled_on, "longdate")})
 
 
 @staff_view(roles=CLINICAL)
@@ -167,8 +187,9 @@ def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> Ht
     try:
         if to is None:
             raise MesoclinicError(_("Enter a valid date (YYYY-MM-DD)."), field="scheduled_on")
-        session_move(actor=actor, session=session, to=to)
+        booking = course_booking.session_reschedule(actor=actor, session=session, to=to)
         messages.success(request, _("Moved; the following sessions were re-planned."))
+        _report_course_booking(request, actor, booking)
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect("plan_detail", plan_id=session.plan_id)
@@ -283,7 +304,7 @@ def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -
 def session_missed_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
     try:
-        session_mark_missed(actor=actor, session=session)
+        course_booking.session_missed(actor=actor, session=session)
         messages.info(request, _("Marked as missed. Book the proposal again to re-plan."))
     except MesoclinicError as error:
         messages.error(request, error.message)

@@ -33,7 +33,7 @@ from mesoclinic.consultation.models import (
     SignatureMethod,
 )
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, NotFound
@@ -41,7 +41,9 @@ from mesoclinic.core.models import Clinic, User
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
+from mesoclinic.safety import rules
 from mesoclinic.safety.rules import ALLERGY_READ_DELAY
+from mesoclinic.safety.selectors import clinic_wording
 
 INTAKE_SALT = "mesoclinic.intake"
 SIGNATURE_MAX_BYTES = 300_000
@@ -310,10 +312,13 @@ def allergy_test_record(*, actor: Actor, patient: Patient, data: AllergyTestIn) 
         lot = lots.get(injection.lot)
         if lot is None or lot.product_id != injection.product:
             raise InvalidInput(_("Choose a lot of the chosen product."), field="injections")
-        if not lot.usable_on(given_at.date()):
-            raise InvalidInput(
-                _("Lot %(lot)s is expired or recalled and cannot be injected.")
-                % {"lot": lot.number}, field="injections")
+        # The same lot rules as for a session, judged on the clinic's calendar day.
+        snapshot = rules.Snapshot(at=moments.in_zone(given_at, actor.clinic),
+                                  birth_date=patient.date_of_birth,
+                                  lots=(rules.LotFact(lot.number, lot.expiry, lot.recalled),))
+        refused = rules.blocks(rules.lot_findings(snapshot, clinic_wording(actor.clinic)))
+        if refused:
+            raise InvalidInput(refused[0].message, field="injections", code=refused[0].code)
     test = AllergyTest.objects.create(clinic_id=actor.clinic_id, patient=patient,
                                       given_at=given_at, given_by=actor.user)
     AllergyTestInjection.objects.bulk_create([

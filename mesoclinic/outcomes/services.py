@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mesoclinic.catalog.models import OutcomeScale
 from mesoclinic.consultation.models import Photo
 from mesoclinic.consultation.services import photo_storage
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, NotFound
@@ -62,7 +62,7 @@ def measurement_record(*, actor: Actor, patient: Patient, data: MeasurementIn
         raise InvalidInput(_("%(scale)s goes from %(low)g to %(high)g.")
                            % {"scale": scale.name, "low": scale.min_value,
                               "high": scale.max_value}, field="value")
-    if data.measured_on > clock.now().date():
+    if data.measured_on > moments.today(actor.clinic):
         raise InvalidInput(_("The date is in the future."), field="measured_on")
     plan = None
     if data.plan is not None:

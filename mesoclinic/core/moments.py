@@ -8,7 +8,7 @@ zone that happens to be active (a worker runs in UTC, a public search spans clin
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -103,7 +103,8 @@ _PARSED = re.compile(r"^(?P<wall>.+?)(?: \((?P<zone>[A-Za-z_/+\-0-9]+)"
 
 def moment_parse(text: str, where: Where, style: Style = "datetime") -> datetime:
     """Read back a moment written by ``moment_text`` in English (tests, imports): the same
-    instant, including in the repeated hour when its offset is written."""
+    instant, including in the repeated hour when its offset is written. Answered in UTC:
+    Python never finds a wall time of the repeated hour equal to one of another zone."""
     match = _PARSED.match(text)
     if match is None:
         raise ValueError(f"Not a moment: {text!r}")
@@ -113,12 +114,12 @@ def moment_parse(text: str, where: Where, style: Style = "datetime") -> datetime
     for fold in (0, 1):
         local = wall.replace(tzinfo=zone, fold=fold)
         if match["sign"] is None:
-            return local
+            return local.astimezone(UTC)
         expected = timedelta(hours=int(match["h"]), minutes=int(match["m"]))
         if match["sign"] == "-":
             expected = -expected
         if local.utcoffset() == expected:
-            return local
+            return local.astimezone(UTC)
     raise ValueError(f"No such offset on that day: {text!r}")
 
 

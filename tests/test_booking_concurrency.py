@@ -72,3 +72,88 @@ def test_many_clients_booking_the_same_times_leave_exactly_one_winner_per_time(p
     claims = SlotClaim.objects.count()
     assert claims == len(booked) * 8  # 40 minutes of 5-minute slots each
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rounds", [6])
+def test_moving_and_starting_one_session_at_once_never_both_succeed(personas, catalogue,
+                                                                     rounds):
+    """One lock order in every course write (plan, then session), rows re-read after
+    locking and the status checked in the update: of a move and a start of the same
+    session at the same moment, exactly one succeeds, and the session is consistent."""
+    from mesoclinic.booking.course_booking import plan_book, session_reschedule
+    from mesoclinic.core import clock
+    from mesoclinic.core.errors import MesoclinicError
+    from mesoclinic.courses.models import Session, SessionStatus
+    from mesoclinic.courses.services import session_start
+    from tests.factories import actor_for, ready_patient
+
+    class Clock:
+        current = clock.now()
+
+    original = clock.now
+    clock.now = lambda: Clock.current
+    try:
+        open_clinic_for_booking(personas.clinic, personas.practitioner)
+        actor = actor_for(personas.practitioner)
+        for _round in range(rounds):
+            _patient, _product, _lot, plan = ready_patient(
+                clinic=personas.clinic, clock=_Advancer(Clock),
+                practitioner=personas.practitioner)
+            plan_book(actor=actor, plan=plan)
+            session = Session.objects.filter(plan=plan, status=SessionStatus.PLANNED) \
+                .order_by("scheduled_on").first()
+            # The session's day has come: it can be started, or moved a week on.
+            Clock.current = timezone.make_aware(
+                timezone.datetime.combine(session.scheduled_on, timezone.datetime.min.time()),
+                personas.clinic.zoneinfo) + timedelta(hours=9)
+            barrier = threading.Barrier(2)
+            results: dict[str, object] = {}
+
+            def attempt(name: str, action) -> None:
+                try:
+                    barrier.wait()
+                    action()
+                    results[name] = "ok"
+                except MesoclinicError as error:
+                    results[name] = error.code
+                except Exception as error:
+                    results[name] = error
+                finally:
+                    connections.close_all()
+
+            fresh = Session.objects.get(pk=session.pk)
+            threads = [
+                threading.Thread(target=attempt, args=("start", lambda s=fresh: session_start(
+                    actor=actor, session=s, expected_day=s.scheduled_on))),
+                threading.Thread(target=attempt, args=("move", lambda s=fresh: session_reschedule(
+                    actor=actor, session=s, to=s.scheduled_on + timedelta(days=7)))),
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert sorted(map(str, results.values())).count("ok") == 1, results
+            assert all(r in ("ok", "invalid") for r in results.values()), results
+            final = Session.objects.get(pk=session.pk)
+            if results["start"] == "ok":
+                assert final.status == SessionStatus.IN_PROGRESS
+                assert final.scheduled_on == session.scheduled_on
+            else:
+                assert final.status == SessionStatus.PLANNED
+                assert final.scheduled_on == session.scheduled_on + timedelta(days=7)
+    finally:
+        clock.now = original
+
+
+class _Advancer:
+    """The movable clock that ``ready_patient`` advances, on a shared class attribute."""
+
+    def __init__(self, holder) -> None:
+        self.holder = holder
+
+    def now(self):
+        return self.holder.current
+
+    def advance(self, **delta: float) -> None:
+        self.holder.current += timedelta(**delta)

@@ -214,6 +214,12 @@ class FindingOut(Schema):
     blocking: bool
 
 
+class SessionStartIn(Schema):
+    scheduled_on: date | None = Field(
+        default=None, description="The day the caller saw: a session moved since is not "
+        "started (400, field scheduled_on)")
+
+
 class BlockedOut(ErrorOut):
     findings: list[FindingOut]
 
@@ -221,11 +227,13 @@ class BlockedOut(ErrorOut):
 @router.post("/sessions/{int:session_id}/start",
              response={200: SessionOut, 409: BlockedOut, **ERRORS},
              summary="Start a session: the checklist must pass (or its blocks be overridden)")
-def start_session(request: HttpRequest, session_id: int):
+def start_session(request: HttpRequest, session_id: int,
+                  payload: SessionStartIn | None = None):
     actor = api_actor(request)
     session = access_session(actor=actor, session_id=session_id, audit=False)
     try:
-        return session_start(actor=actor, session=session)
+        return session_start(actor=actor, session=session,
+                             expected_day=payload.scheduled_on if payload else None)
     except SafetyBlocked as blocked:
         return Status(409, BlockedOut(
             detail=blocked.message, code=blocked.code, field=None,

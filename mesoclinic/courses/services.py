@@ -281,8 +281,11 @@ def session_checklist(*, actor: Actor, session: Session, at: datetime | None = N
 
 
 @transaction.atomic
-def session_start(*, actor: Actor, session: Session) -> Session:
-    """Start only when the checklist passes (a practitioner may override a block first)."""
+def session_start(*, actor: Actor, session: Session, expected_day: date | None = None
+                  ) -> Session:
+    """Start only when the checklist passes (a practitioner may override a block first).
+    ``expected_day`` is the day the person starting it saw: a session moved meanwhile is
+    not started."""
     require_clinician(actor.role)
     _lock_plan(session.plan_id)
     locked = Session.objects.select_for_update().select_related("patient", "plan").get(
@@ -290,6 +293,11 @@ def session_start(*, actor: Actor, session: Session) -> Session:
     if locked.status != SessionStatus.PLANNED:
         raise InvalidInput(_("This session is %(status)s.")
                            % {"status": locked.get_status_display().lower()}, field="status")
+    if expected_day is not None and locked.scheduled_on != expected_day:
+        # What a start sees when a move of the same session has just won the lock.
+        raise InvalidInput(_("This session has just been moved to %(day)s.")
+                           % {"day": moments.day_text(locked.scheduled_on, "longdate")},
+                           field="scheduled_on")
     checklist = session_checklist(actor=actor, session=locked)
     if not checklist.passes:
         raise SafetyBlocked(checklist.findings)

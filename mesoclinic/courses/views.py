@@ -237,7 +237,8 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
 def session_start_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
     try:
-        session_start(actor=actor, session=session)
+        session_start(actor=actor, session=session,
+                      expected_day=parse_date(request.POST.get("scheduled_on", "")))
     except SafetyBlocked as blocked:
         context = _session_context(actor, session, blocked=blocked,
                                    checklist=session_checklist(actor=actor, session=session))

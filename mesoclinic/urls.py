@@ -76,6 +76,8 @@ urlpatterns = [
     path("sessions/<int:session_id>/start/", course_views.session_start_view,
          name="session_start"),
     path("sessions/<int:session_id>/chart/", course_views.session_chart, name="session_chart"),
+    path("injections/<int:injection_id>/remove/", course_views.injection_remove_view,
+         name="injection_remove"),
     path("sessions/<int:session_id>/complete/", course_views.session_complete_view,
          name="session_complete"),
     path("sessions/<int:session_id>/missed/", course_views.session_missed_view,

@@ -10,9 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from mesoclinic.consultation.models import AllergyTest, IntakeChannel
+from mesoclinic.consultation.models import (
+    AllergyTest,
+    Consent,
+    ConsentKind,
+    IntakeChannel,
+    SignatureMethod,
+)
 from mesoclinic.consultation.selectors import (
     access_allergy_test,
+    access_consent,
     patient_allergy_tests,
     patient_consents,
     patient_intakes,
@@ -20,6 +27,8 @@ from mesoclinic.consultation.selectors import (
 from mesoclinic.consultation.services import (
     allergy_test_read,
     allergy_test_record,
+    consent_withdraw,
+    consents_sign,
     intake_submit,
 )
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
@@ -146,6 +155,43 @@ class ConsentOut(Schema):
 def list_consents(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
     return patient_consents(patient=access_patient(actor=actor, patient_id=patient_id))
+
+
+class ConsentSignIn(Schema):
+    also: list[ConsentKind] = Field(default_factory=list, max_length=3, description=(
+        "Optional consents signed with the treatment consent (photos, registry)"))
+    typed_name: str = Field(max_length=200, description="The patient's name, typed by them")
+    agreed: bool = Field(description="The patient ticked that they agree")
+    patient_present: bool = Field(description="The patient signs in person, at the clinic")
+
+
+@router.post("/{int:patient_id}/consents", response={201: list[ConsentOut], **ERRORS},
+             summary="The patient, present, signs the current treatment consent (and any "
+                     "optional ones) with their typed name")
+def sign_consents(request: HttpRequest, patient_id: int, payload: ConsentSignIn) -> Status:
+    actor = api_actor(request)
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    if not payload.patient_present:
+        raise InvalidInput(_("The patient signs in person; otherwise send them the link."),
+                           field="patient_present")
+    return Status(201, consents_sign(
+        patient=patient, kinds=payload.also, method=SignatureMethod.TYPED,
+        typed_name=payload.typed_name, agreed=payload.agreed, ip=actor.ip, actor=actor))
+
+
+class ConsentWithdrawIn(Schema):
+    reason: str = Field(default="", max_length=500)
+
+
+@router.post("/{int:patient_id}/consents/{int:consent_id}/withdraw",
+             response={200: ConsentOut, **ERRORS},
+             summary="Record the withdrawal of a consent (the signed one is kept)")
+def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int,
+                     payload: ConsentWithdrawIn) -> Consent:
+    actor = api_actor(request)
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    consent = access_consent(actor=actor, patient=patient, consent_id=consent_id)
+    return consent_withdraw(actor=actor, consent=consent, reason=payload.reason)
 
 
 class ChecklistQuery(Schema):

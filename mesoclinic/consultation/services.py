@@ -242,6 +242,18 @@ def consent_sign(*, patient: Patient, kind: ConsentKind, method: SignatureMethod
 
 
 @transaction.atomic
+def consents_sign(*, patient: Patient, kinds: list[ConsentKind], method: SignatureMethod,
+                  typed_name: str = "", agreed: bool = False, signature_data_url: str = "",
+                  ip: str | None, actor: Actor | None = None) -> list[Consent]:
+    """The treatment consent and any optional ones, with one signature: all or none."""
+    wanted = [ConsentKind.TREATMENT, *(k for k in dict.fromkeys(kinds)
+                                       if k != ConsentKind.TREATMENT)]
+    return [consent_sign(patient=patient, kind=kind, method=method, typed_name=typed_name,
+                         agreed=agreed, signature_data_url=signature_data_url, ip=ip,
+                         actor=actor) for kind in wanted]
+
+
+@transaction.atomic
 def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
     """Withdrawal is recorded and dated; the signed consent itself is kept."""
     if consent.clinic_id != actor.clinic_id:

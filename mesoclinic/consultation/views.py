@@ -36,10 +36,10 @@ from mesoclinic.consultation.services import (
     allergy_test_read,
     allergy_test_readable_from,
     allergy_test_record,
-    consent_sign,
     consent_text_publish,
     consent_texts_current,
     consent_withdraw,
+    consents_sign,
     intake_link_make,
     intake_patient_from_token,
     intake_review,
@@ -158,18 +158,15 @@ def _sign_consents(request: HttpRequest, patient: Any, actor: Actor | None) -> d
     """Sign the treatment consent, and the optional ones ticked, with one signature."""
     method = SignatureMethod.DRAWN if request.POST.get("method") == "drawn" \
         else SignatureMethod.TYPED
-    kinds = [ConsentKind.TREATMENT] + [
-        kind for kind in (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
-        if request.POST.get(f"also_{kind}") == "on"
-    ]
+    kinds = [kind for kind in (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
+             if request.POST.get(f"also_{kind}") == "on"]
     errors: dict[str, list[str]] = {}
     try:
-        for kind in kinds:
-            consent_sign(patient=patient, kind=kind, method=method,
-                         typed_name=request.POST.get("typed_name", ""),
-                         agreed=request.POST.get("agreed") == "on",
-                         signature_data_url=request.POST.get("signature", "")[:500_000],
-                         ip=client_ip(request), actor=actor)
+        consents_sign(patient=patient, kinds=kinds, method=method,
+                      typed_name=request.POST.get("typed_name", ""),
+                      agreed=request.POST.get("agreed") == "on",
+                      signature_data_url=request.POST.get("signature", "")[:500_000],
+                      ip=client_ip(request), actor=actor)
     except MesoclinicError as error:
         errors[error.field or "form"] = [error.message]
     return errors

@@ -16,6 +16,7 @@ from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
 from mesoclinic.courses.selectors import (
+    access_injection,
     access_plan,
     access_session,
     lot_recipients,
@@ -26,6 +27,8 @@ from mesoclinic.courses.selectors import (
 from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
+    injection_remove,
+    lot_recall,
     plan_create,
     plan_record_improvement,
     session_start,
@@ -244,6 +247,8 @@ def start_session(request: HttpRequest, session_id: int,
 
 class InjectionOut(Schema):
     id: int
+    removed_at: datetime | None = None
+    removal_reason: str = ""
     lot: int = Field(alias="lot_id")
     product: int = Field(alias="product_id")
     chart_map: str
@@ -328,6 +333,28 @@ class LotOut(Schema):
     expiry: date
     quantity: Decimal
     recalled: bool
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+@router.post("/injections/{int:injection_id}/remove", response={200: InjectionOut, **ERRORS},
+             summary="Remove a charted injection entered in error: kept in the record, "
+                     "marked removed, its volume given back to the lot")
+def remove_injection(request: HttpRequest, injection_id: int, payload: ReasonIn) -> Injection:
+    actor = api_actor(request)
+    injection = access_injection(actor=actor, injection_id=injection_id)
+    return injection_remove(actor=actor, injection=injection, reason=payload.reason)
+
+
+@router.post("/lots/{int:lot_id}/recall", response={200: LotOut, **ERRORS},
+             summary="Recall a lot with its reason: it can no longer be injected; "
+                     "GET /lots/{lot_id}/recipients lists who received it")
+def recall_lot(request: HttpRequest, lot_id: int, payload: ReasonIn) -> Lot:
+    actor = api_actor(request)
+    return lot_recall(actor=actor, lot=access_lot(actor=actor, lot_id=lot_id),
+                      reason=payload.reason)
 
 
 @router.get("/products", response={200: list[ProductOut], **ERRORS})

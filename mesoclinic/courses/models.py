@@ -157,6 +157,12 @@ class Injection(models.Model):
     depth_mm = models.DecimalField(max_digits=4, decimal_places=1)
     passes = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+    # A charted point is never deleted: a removal is dated, signed and explained, and the
+    # lot's stock is given back.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    removal_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

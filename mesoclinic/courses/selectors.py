@@ -102,6 +102,15 @@ def access_course_of(*, actor: Actor, patient: Patient, plan_id: int | None,
     return plan, None
 
 
+def access_injection(*, actor: Actor, injection_id: int) -> Injection:
+    require_clinician(actor.role)
+    injection = Injection.objects.select_related("session").filter(
+        pk=injection_id, clinic_id=actor.clinic_id).first()
+    if injection is None:
+        raise NotFound(_("No such injection."), field="injection")
+    return injection
+
+
 def session_injections(*, session: Session) -> list[Injection]:
     return list(session.injections.select_related("lot", "product").order_by("created_at",
                                                                              "id"))
@@ -118,7 +127,7 @@ def product_totals(injections: list[Injection]) -> list[ProductTotal]:
     volumes: dict[int, Decimal] = defaultdict(Decimal)
     points: dict[int, int] = defaultdict(int)
     products: dict[int, Product] = {}
-    for injection in injections:
+    for injection in (i for i in injections if i.removed_at is None):
         volumes[injection.product_id] += injection.volume_ml
         points[injection.product_id] += 1
         products[injection.product_id] = injection.product
@@ -260,7 +269,8 @@ def lot_recipients(*, actor: Actor, lot: Lot) -> list[Exposure]:
         entry["volume"] += volume
         entry["test"] = entry["test"] or test
 
-    for injection in Injection.objects.filter(lot=lot, clinic_id=actor.clinic_id) \
+    for injection in Injection.objects.filter(lot=lot, clinic_id=actor.clinic_id,
+                                              removed_at__isnull=True) \
             .select_related("session__patient"):
         note(injection.session.patient, injection.created_at, injection.volume_ml, False)
     for injection in AllergyTestInjection.objects.filter(

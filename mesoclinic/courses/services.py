@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -386,6 +387,32 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
                  object_id=injection.pk, patient_id=session.patient_id,
                  detail={"lot": lot.number, "volume_ml": str(data.volume_ml)})
     return Charted(injection, rules.depth_findings(snapshot, wording))
+
+
+@transaction.atomic
+def injection_remove(*, actor: Actor, injection: Injection, reason: str) -> Injection:
+    """Take back a charted point entered in error: it stays in the record, marked removed
+    with who, when and why, and its volume goes back to the lot."""
+    require_clinician(actor.role)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for removing this injection."), field="reason")
+    session = Session.objects.get(pk=injection.session_id)
+    _lock_plan(session.plan_id)
+    locked = Injection.objects.select_for_update().get(pk=injection.pk,
+                                                       clinic_id=actor.clinic_id)
+    if locked.removed_at is not None:
+        raise InvalidInput(_("This injection was already removed."), field="injection")
+    Lot.objects.select_for_update().filter(pk=locked.lot_id).update(
+        quantity=F("quantity") + locked.volume_ml)
+    locked.removed_at = clock.now()
+    locked.removed_by = actor.user
+    locked.removal_reason = reason[:300]
+    locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    audit_record(actor=actor, action="injection.remove", object_type="injection",
+                 object_id=locked.pk, patient_id=session.patient_id,
+                 detail={"reason": locked.removal_reason, "volume_ml": str(locked.volume_ml)})
+    return locked
 
 
 @transaction.atomic

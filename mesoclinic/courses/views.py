@@ -26,6 +26,7 @@ from mesoclinic.courses import zones
 from mesoclinic.courses.models import SessionStatus
 from mesoclinic.courses.pdf import treatment_summary_pdf
 from mesoclinic.courses.selectors import (
+    access_injection,
     access_plan,
     access_session,
     lot_recipients,
@@ -39,6 +40,7 @@ from mesoclinic.courses.selectors import (
 from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
+    injection_remove,
     lot_recall,
     plan_create,
     plan_record_improvement,
@@ -193,6 +195,20 @@ def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> Ht
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect("plan_detail", plan_id=session.plan_id)
+
+
+@staff_view(roles=CLINICAL)
+@require_POST
+def injection_remove_view(request: HttpRequest, actor: Actor, injection_id: int
+                          ) -> HttpResponse:
+    injection = access_injection(actor=actor, injection_id=injection_id)
+    try:
+        injection_remove(actor=actor, injection=injection,
+                         reason=request.POST.get("reason", ""))
+        messages.success(request, _("Removed from the chart; the volume is back in the lot."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("session_detail", session_id=injection.session_id)
 
 
 # Sessions ---------------------------------------------------------------------------

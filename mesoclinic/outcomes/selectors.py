@@ -128,7 +128,8 @@ def _plan_groups(*, clinic_id: int, dimension: str, indication: str | None
                 chunk_size=20000):
             patients[plan_id] = patient_id
             groups[plan_id] = []
-        used = Injection.objects.filter(clinic_id=clinic_id, session__plan_id__in=plans) \
+        used = Injection.objects.filter(clinic_id=clinic_id, session__plan_id__in=plans,
+                                        removed_at__isnull=True) \
             .values_list("session__plan_id", "lot__product__name", "lot__number").distinct()
         for plan_id, product, number in used.iterator(chunk_size=20000):
             groups[plan_id].append(f"{product} · {number}")

@@ -460,3 +460,51 @@ def test_reception_sees_the_week_calendar(page, personas, catalogue):
     assert table.locator("a.appt").count() == 5
     assert personas.nurse.user.full_name in table.inner_text()
     shot(page, "27-week-calendar")
+
+
+def test_a_plans_proposal_is_booked_and_every_session_is_in_the_week_calendar_and_the_ics(
+        page, personas, catalogue, clock, run_worker, settings):
+    from django.core import mail
+    from icalendar import Calendar
+
+    from mesoclinic.booking.models import Appointment, AppointmentStatus
+    from mesoclinic.core import moments
+    from tests.factories import open_clinic_for_booking, ready_patient
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    patient, _product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                  practitioner=personas.practitioner)
+    patient.email = "camille@example.com"
+    patient.save()
+    log_in(page, personas.practitioner.user.email)
+    page.wait_for_url("**/dashboard/")
+    page.goto(f"/plans/{plan.pk}/")
+    page.get_by_role("button", name="Book the proposed sessions").click()
+    page.wait_for_url(f"**/plans/{plan.pk}/")
+    assert "6 sessions booked" in page.inner_text("body")
+    shot(page, "35-plan-booked")
+
+    appointments = list(Appointment.objects.filter(session__plan=plan,
+                                                   status=AppointmentStatus.BOOKED)
+                        .order_by("starts_at"))
+    assert len(appointments) == 6
+    for appointment in appointments:
+        day = moments.local_day(appointment.starts_at, personas.clinic)
+        page.goto(f"/calendar/?view=week&date={day.isoformat()}")
+        hour = moments.moment_text(appointment.starts_at, personas.clinic, "time")
+        cell = page.locator(f"a.appt[href='/appointments/{appointment.pk}/']")
+        assert cell.count() == 1
+        assert cell.inner_text().startswith(hour)
+        assert patient.full_name in cell.inner_text()
+    shot(page, "36-course-in-week-calendar")
+
+    mail.outbox.clear()
+    run_worker()
+    [message] = [m for m in mail.outbox if "treatment sessions" in m.subject]
+    starts = [next(iter(Calendar.from_ical(content).walk("VEVENT"))).decoded("dtstart")
+              for name, content, _kind in message.attachments if name.startswith("session-")]
+    assert starts == [a.starts_at for a in appointments]
+    for appointment in appointments:
+        assert moments.moment_text(appointment.starts_at, personas.clinic, "long",
+                                   name_zone=True) in message.body

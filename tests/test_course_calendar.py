@@ -168,3 +168,17 @@ def test_the_api_moves_a_session_with_its_appointment(personas, course, client, 
     assert moved["scheduled_on"] == to.isoformat()
     assert moments.local_day(Appointment.objects.get(pk=moved["appointment"]).starts_at,
                              personas.clinic) == to
+
+
+def test_the_timeline_and_the_plan_page_show_each_session_at_its_booked_time(
+        personas, course, client_as):
+    plan_book(actor=actor_for(personas.practitioner), plan=course["plan"])
+    client = client_as(personas.practitioner)
+    timeline = client.get(reverse("timeline", args=[course["patient"].pk])).content.decode()
+    plan_page = client.get(reverse("plan_detail", args=[course["plan"].pk])).content.decode()
+    for appointment in booked_appointments(course["plan"]):
+        when = moments.moment_text(appointment.starts_at, personas.clinic)
+        assert when in timeline
+        assert f"{moments.moment_text(appointment.starts_at, personas.clinic, 'time')} · " \
+            f"{personas.practitioner.user.full_name}" in plan_page
+    assert "Appointment: Treatment session" in timeline

@@ -26,6 +26,8 @@ from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Clinic, Membership, Role
+from mesoclinic.courses.selectors import TimelineEntry
+from mesoclinic.patients.models import Patient
 
 BOOKABLE_ROLES = (Role.OWNER, Role.PRACTITIONER, Role.NURSE)
 STEP = timedelta(minutes=15)
@@ -188,6 +190,28 @@ def clinic_offers(*, clinic: Clinic) -> list[TreatmentOffer]:
 
 
 # Staff calendars --------------------------------------------------------------------
+
+
+def session_appointments(*, session_ids: list[int]) -> dict[int, list[Appointment]]:
+    """The booked appointments of course sessions, by session: one query."""
+    found: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in Appointment.objects.select_related("practitioner").filter(
+            session_id__in=session_ids, status=AppointmentStatus.BOOKED).order_by("starts_at"):
+        found[appointment.session_id].append(appointment)
+    return found
+
+
+def appointment_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    """The patient's appointments as timeline entries, at their times."""
+    from django.urls import reverse
+
+    return [TimelineEntry(a.starts_at, "appointment",
+                          _("Appointment: %(what)s with %(who)s") % {
+                              "what": a.type.name, "who": a.practitioner.full_name},
+                          a.get_status_display(),
+                          reverse("staff_appointment", args=[a.pk]))
+            for a in Appointment.objects.filter(patient=patient).exclude(
+                status=AppointmentStatus.CANCELLED).select_related("type", "practitioner")]
 
 
 def access_appointment(*, actor: Actor, appointment_id: int) -> Appointment:

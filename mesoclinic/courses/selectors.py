@@ -4,6 +4,7 @@ template defaults, totals per product, stock, the recall list and the timeline."
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -297,13 +298,15 @@ class TimelineEntry:
     url: str = ""
 
 
-def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
+def patient_timeline(*, patient: Patient, extra: Iterable[TimelineEntry] = ()
+                     ) -> list[TimelineEntry]:
     """Intake versions, allergy tests, consents, plans, sessions with their injections and
-    photos, newest first."""
+    photos, and the ``extra`` entries of the parts above this one (appointments), newest
+    first."""
     from django.urls import reverse
 
     tz = patient.clinic.zoneinfo
-    entries: list[TimelineEntry] = []
+    entries: list[TimelineEntry] = list(extra)
     for intake in IntakeSubmission.objects.filter(patient=patient):
         entries.append(TimelineEntry(intake.submitted_at, "intake",
                                      _("Intake questionnaire, version %(v)d") % {

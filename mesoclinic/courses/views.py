@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mesoclinic.aftercare.services import session_finish
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
+from mesoclinic.booking.selectors import appointment_timeline, session_appointments
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
@@ -120,8 +121,12 @@ def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
 @staff_view(roles=CLINICAL)
 def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id)
+    sessions = list(plan.sessions.all())
+    booked = session_appointments(session_ids=[s.pk for s in sessions])
+    for session in sessions:
+        session.booked = booked.get(session.pk, [])
     context = {"plan": plan, "patient": plan.patient, "proposal": plan_proposal(plan=plan),
-               "sessions": list(plan.sessions.all()),
+               "sessions": sessions,
                "cocktail": list(plan.cocktail.all()), "areas": list(plan.body_areas.all()),
                "may_prescribe": actor.role in (Role.OWNER, Role.PRACTITIONER)}
     return render(request, "courses/plan_detail.html", context)
@@ -373,8 +378,8 @@ def _csv_safe(value: str) -> str:
 @staff_view(roles=CLINICAL)
 def timeline(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
-    return render(request, "courses/timeline.html",
-                  {"patient": patient, "entries": patient_timeline(patient=patient)})
+    entries = patient_timeline(patient=patient, extra=appointment_timeline(patient=patient))
+    return render(request, "courses/timeline.html", {"patient": patient, "entries": entries})
 
 
 @staff_view(roles=CLINICAL)

@@ -426,9 +426,9 @@ def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possib
     page.get_by_role("button", name="Confirm the booking").click()
     refusal = page.locator("#refused")
     refusal.wait_for()
-    earliest = dose + timedelta(days=7)
-    assert f"A treatment session is possible from {earliest.day} {earliest:%B %Y}" in \
-        refusal.inner_text()
+    earliest = dose + timedelta(days=8)  # a day's dose counts from its end: 7 full days
+    assert f"A treatment session is possible from {earliest:%A} {earliest.day} " \
+        f"{earliest:%B %Y}" in refusal.inner_text()
     shot(page, "26-treatment-too-early")
 
 

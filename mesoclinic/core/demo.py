@@ -153,8 +153,9 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
                 allow_duplicate=True,
             ))
     for clinic in clinics.values():
-        _seed_consultations(clinic, rng)
+        # Hours first: the demo's courses are booked into them.
         _seed_booking(clinic, owner, rng)
+        _seed_consultations(clinic, rng)
     return True
 
 
@@ -220,6 +221,7 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
         intake_submit,
     )
     from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+    from mesoclinic.booking.course_booking import plan_book
     from mesoclinic.courses.services import plan_book_proposed, plan_create
     from mesoclinic.courses.specs import PlanIn
     from mesoclinic.inventory.services import lot_create, product_create
@@ -271,6 +273,7 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
                 planned_sessions=6 if index % 2 else 10))
             plan_book_proposed(actor=actor, plan=plan)
             _seed_outcomes(actor, patient, plan, index, rng)
+            plan_book(actor=actor, plan=plan)
         if index % 3 == 0:
             consent_sign(patient=patient, kind=ConsentKind.REGISTRY, method="typed",
                          typed_name=patient.full_name, agreed=True, ip="127.0.0.1",

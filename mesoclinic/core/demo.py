@@ -213,6 +213,7 @@ PRODUCTS = [
 def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
     """Products and lots, and for most patients an intake, consents and an allergy test,
     so that the checklist shows both passing and blocked patients."""
+    from mesoclinic.booking.course_booking import plan_book
     from mesoclinic.consultation.models import AllergyResult, ConsentKind
     from mesoclinic.consultation.services import (
         allergy_test_read,
@@ -221,7 +222,6 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
         intake_submit,
     )
     from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
-    from mesoclinic.booking.course_booking import plan_book
     from mesoclinic.courses.services import plan_book_proposed, plan_create
     from mesoclinic.courses.specs import PlanIn
     from mesoclinic.inventory.services import lot_create, product_create

@@ -215,9 +215,12 @@ def queue_reminders(appointment: Appointment) -> None:
     from mesoclinic.booking.tasks import send_reminder
 
     now = clock.now()
-    reminders = [("day-before", appointment.starts_at - timedelta(hours=24))]
+    # On the clinic's wall clock: "tomorrow" and "in 7 days" at the same hour, even across
+    # a change of clocks.
+    local = moments.in_zone(appointment.starts_at, appointment.clinic)
+    reminders = [("day-before", local - timedelta(days=1))]
     if appointment.kind == AppointmentKind.TREATMENT:
-        reminders.append(("nsaid", appointment.starts_at - timedelta(days=7)))
+        reminders.append(("nsaid", local - timedelta(days=7)))
     for kind, when in reminders:
         if when > now:
             send_reminder.using(run_after=when).enqueue(

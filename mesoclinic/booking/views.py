@@ -55,7 +55,7 @@ from mesoclinic.booking.services import (
     working_hours_set,
 )
 from mesoclinic.catalog.models import Indication
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
@@ -277,7 +277,7 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
             messages.error(request, error.message)
     return render(request, "booking/appointment.html", {
         "appointment": appointment, "members": bookable_members(clinic_ids=[actor.clinic_id]),
-        "local_start": timezone.localtime(appointment.starts_at).strftime("%Y-%m-%dT%H:%M")})
+        "local_start": moments.moment_text(appointment.starts_at, actor.clinic, "input")})
 
 
 @staff_view()

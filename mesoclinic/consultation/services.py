@@ -355,11 +355,11 @@ def allergy_test_read(*, actor: Actor, test: AllergyTest, data: AllergyReadIn) -
     now = clock.now()
     readable_from = allergy_test_readable_from(test)
     if now < readable_from:
-        local = readable_from.astimezone(actor.clinic.zoneinfo)
         raise InvalidInput(
             _("Too early: an allergy test is read no sooner than 24 hours after the "
               "injections. This one can be read from %(when)s.")
-            % {"when": local.strftime("%d %b %Y %H:%M")}, field="result", code="too-early")
+            % {"when": moments.moment_text(readable_from, actor.clinic, name_zone=True)},
+            field="result", code="too-early")
     if data.result == AllergyResult.PENDING:
         raise InvalidInput(_("Choose the result."), field="result")
     if data.result == AllergyResult.POSITIVE and not data.reaction:

@@ -210,7 +210,7 @@ def list_sessions(request: HttpRequest, plan_id: int) -> list:
     return list(access_plan(actor=api_actor(request), plan_id=plan_id).sessions.all())
 
 
-class FindingOut(Schema):
+class SessionFindingOut(Schema):
     code: str
     severity: str
     message: str
@@ -224,7 +224,7 @@ class SessionStartIn(Schema):
 
 
 class BlockedOut(ErrorOut):
-    findings: list[FindingOut]
+    findings: list[SessionFindingOut]
 
 
 @router.post("/sessions/{int:session_id}/start",
@@ -240,7 +240,7 @@ def start_session(request: HttpRequest, session_id: int,
     except SafetyBlocked as blocked:
         return Status(409, BlockedOut(
             detail=blocked.message, code=blocked.code, field=None,
-            findings=[FindingOut(code=f.finding.code, severity=str(f.finding.severity),
+            findings=[SessionFindingOut(code=f.finding.code, severity=str(f.finding.severity),
                                  message=f.finding.message, blocking=f.blocking)
                       for f in blocked.findings]))
 
@@ -263,7 +263,7 @@ class InjectionOut(Schema):
 
 class ChartedOut(Schema):
     injection: InjectionOut
-    warnings: list[FindingOut]
+    warnings: list[SessionFindingOut]
 
 
 @router.get("/sessions/{int:session_id}", response={200: SessionOut, **ERRORS})
@@ -286,7 +286,7 @@ def chart_injection(request: HttpRequest, session_id: int, payload: InjectionIn)
     charted = injection_add(actor=actor, session=session, data=payload)
     return Status(201, ChartedOut(
         injection=charted.injection,
-        warnings=[FindingOut(code=w.code, severity=str(w.severity), message=w.message,
+        warnings=[SessionFindingOut(code=w.code, severity=str(w.severity), message=w.message,
                              blocking=False) for w in charted.warnings]))
 
 

@@ -182,3 +182,19 @@ def test_the_timeline_and_the_plan_page_show_each_session_at_its_booked_time(
         assert f"{moments.moment_text(appointment.starts_at, personas.clinic, 'time')} · " \
             f"{personas.practitioner.user.full_name}" in plan_page
     assert "Appointment: Treatment session" in timeline
+
+
+def test_booking_a_course_costs_a_fixed_number_of_queries(
+        personas, course, client, api_headers, django_assert_num_queries):
+    actor = actor_for(personas.practitioner)
+    # Six sessions: the practitioner's free times read once for the whole course, then per
+    # session the appointment, its slot claims, its audit event and its two reminders.
+    with django_assert_num_queries(109):
+        plan_book(actor=actor, plan=course["plan"])
+    with django_assert_num_queries(12):  # nothing to change
+        plan_book(actor=actor, plan=course["plan"])
+    headers = api_headers(personas.practitioner)
+    with django_assert_num_queries(24):
+        client.get(f"/api/v1/patients/{course['patient'].pk}/checklist",
+                   {"practitioner": personas.practitioner.user_id, "plan": course["plan"].pk},
+                   **headers)

@@ -8,6 +8,7 @@ change, with an .ics per session, and each session's reminders.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,9 +19,10 @@ from mesoclinic.booking.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    AppointmentType,
     SlotClaim,
 )
-from mesoclinic.booking.selectors import free_times, type_of
+from mesoclinic.booking.selectors import FreeTime, free_times, type_of
 from mesoclinic.booking.services import (
     SlotTaken,
     appointment_cancel,
@@ -86,12 +88,9 @@ def _booked(session_ids: list[int]) -> dict[int, Appointment]:
                                             status=AppointmentStatus.BOOKED)}
 
 
-def _claim_day(*, actor: Actor, membership: Membership, session: Session, day: date,
-               now: datetime) -> Appointment | None:
-    """The first free time of the practitioner on that day, claimed for the session."""
-    treatment = type_of(clinic=actor.clinic, kind=AppointmentKind.TREATMENT)
-    free = free_times(members=[membership], appointment_type=treatment, first=day, last=day,
-                      not_before=now).get(actor.clinic_id, [])
+def _claim_day(*, actor: Actor, membership: Membership, session: Session,
+               treatment: AppointmentType, free: list[FreeTime]) -> Appointment | None:
+    """The first of the day's free times that can still be claimed for the session."""
     for option in free:
         try:
             appointment = appointment_claim(
@@ -104,6 +103,20 @@ def _claim_day(*, actor: Actor, membership: Membership, session: Session, day: d
     return None
 
 
+def _free_by_day(*, actor: Actor, membership: Membership, treatment: AppointmentType,
+                 days: list[date], now: datetime) -> dict[date, list[FreeTime]]:
+    """The practitioner's free times over the whole course at once (three queries), by
+    clinic day; the window reaches past the last day by as far as sessions may shift."""
+    if not days:
+        return {}
+    free = free_times(members=[membership], appointment_type=treatment, first=min(days),
+                      last=max(days) + timedelta(days=2 * SHIFT_DAYS), not_before=now)
+    by_day: dict[date, list[FreeTime]] = defaultdict(list)
+    for option in free.get(actor.clinic_id, []):
+        by_day[moments.local_day(option.starts_at, actor.clinic)].append(option)
+    return by_day
+
+
 def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> CourseBooking:
     """Give every planned session an appointment on its day, cancel those of cancelled
     sessions, and queue the patient's message and reminders."""
@@ -111,6 +124,13 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
     now = clock.now()
     sessions = changes.sessions
     existing = _booked([s.pk for s in [*sessions, *changes.cancelled]])
+    treatment = type_of(clinic=actor.clinic, kind=AppointmentKind.TREATMENT)
+    free = _free_by_day(actor=actor, membership=membership, treatment=treatment,
+                        days=[s.scheduled_on for s in sessions
+                              if s.pk not in existing
+                              or moments.local_day(existing[s.pk].starts_at, actor.clinic)
+                              != s.scheduled_on],
+                        now=now)
     for session in changes.cancelled:
         if (appointment := existing.get(session.pk)) is not None:
             result.cancelled.append(appointment_cancel(
@@ -129,8 +149,8 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
             if day == held:
                 booked_day = day
                 break
-            claimed = _claim_day(actor=actor, membership=membership, session=session, day=day,
-                                 now=now)
+            claimed = _claim_day(actor=actor, membership=membership, session=session,
+                                 treatment=treatment, free=free.get(day, []))
             if claimed is not None:
                 booked_day = day
                 break

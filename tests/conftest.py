@@ -112,6 +112,12 @@ def clock(monkeypatch) -> MovableClock:
 
 
 @pytest.fixture
+def database_tasks(settings):
+    """Tasks go to the database backend, whatever the environment says: the worker runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
 def run_worker(monkeypatch):
     """Run the real task worker once over the ready tasks, in this process.
 

@@ -29,10 +29,7 @@ from tests.factories import (
 )
 from tests.openapi import assert_matches_schema
 
-
-@pytest.fixture(autouse=True)
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 @pytest.fixture

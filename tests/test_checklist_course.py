@@ -20,9 +20,7 @@ from tests.openapi import assert_matches_schema
 CHECKLIST = "/api/v1/patients/{patient_id}/checklist"
 
 
-@pytest.fixture(autouse=True)
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 @pytest.fixture
@@ -30,6 +28,17 @@ def course(personas, catalogue, clock):
     patient, product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
                                                 practitioner=personas.practitioner)
     return {"patient": patient, "product": product, "plan": plan}
+
+
+def first_session_done(personas, plan, clock):
+    """The course's first session, given on its day at 10:00 in the clinic."""
+    actor = actor_for(personas.practitioner)
+    first = plan_book_proposed(actor=actor, plan=plan)[0]
+    clock.current = moments.local_midnight(first.scheduled_on, personas.clinic) + \
+        timedelta(hours=10)
+    session_complete(actor=actor, session=session_start(actor=actor, session=first),
+                     data=SessionCompleteIn())
+    return first
 
 
 def record_intake(client, personas, api_headers, patient, medications):
@@ -92,12 +101,7 @@ def test_the_intake_refuses_a_last_dose_in_the_future(client, personas, api_head
 def test_the_checklist_of_a_plan_applies_the_course_rules(client, personas, api_headers,
                                                            course, clock):
     plan, patient = course["plan"], course["patient"]
-    actor = actor_for(personas.practitioner)
-    first = plan_book_proposed(actor=actor, plan=plan)[0]
-    clock.current = moments.local_midnight(first.scheduled_on, personas.clinic) + \
-        timedelta(hours=10)
-    session_complete(actor=actor, session=session_start(actor=actor, session=first),
-                     data=SessionCompleteIn())
+    first_session_done(personas, plan, clock)
     three_days_on = clock.now() + timedelta(days=3)
     without = checklist(client, personas, api_headers, patient,
                         products=[course["product"].pk], at=three_days_on.isoformat())
@@ -127,12 +131,7 @@ def test_booking_a_treatment_answers_the_warnings(personas, course, client, api_
                                                   clock):
     plan, patient = course["plan"], course["patient"]
     open_clinic_for_booking(personas.clinic, personas.practitioner)
-    actor = actor_for(personas.practitioner)
-    first = plan_book_proposed(actor=actor, plan=plan)[0]
-    clock.current = moments.local_midnight(first.scheduled_on, personas.clinic) + \
-        timedelta(hours=10)
-    session_complete(actor=actor, session=session_start(actor=actor, session=first),
-                     data=SessionCompleteIn())
+    first = first_session_done(personas, plan, clock)
     fourteen_days_on = datetime.combine(first.scheduled_on + timedelta(days=14), time(11),
                                         tzinfo=personas.clinic.zoneinfo)
     response = client.post("/api/v1/appointments", json.dumps({

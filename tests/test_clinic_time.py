@@ -37,9 +37,7 @@ MATRIX = [(zone, day, wall) for zone in ZONES for day in DAYS[zone]
           for wall in (time(0, 30), time(23, 30))]
 
 
-@pytest.fixture(autouse=True)
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 @pytest.fixture

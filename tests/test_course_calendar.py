@@ -18,10 +18,7 @@ from mesoclinic.courses.models import Session, SessionStatus
 from tests.factories import actor_for, open_clinic_for_booking, ready_patient
 from tests.openapi import assert_matches_schema
 
-
-@pytest.fixture(autouse=True)
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 @pytest.fixture

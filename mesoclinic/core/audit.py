@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.models import AuditChain, AuditEvent, Clinic, User
 
@@ -66,7 +66,7 @@ def audit_record(
         event = AuditEvent(
             scope=scope,
             sequence=chain.last_sequence + 1,
-            at=timezone.now(),
+            at=clock.now(),
             actor=user,
             actor_email=user.email if user else "",
             role=actor.role if actor else "",

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.models import Clinic, Membership, Role, User
 from mesoclinic.core.services import clinic_create, user_create
@@ -125,7 +126,7 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
                     else f"CPD-MESO-{rng.randint(1000, 9999)}"
                 )
                 membership.qualification_verified_by = owner
-                membership.qualification_verified_at = timezone.now()
+                membership.qualification_verified_at = clock.now()
                 membership.save()
     today = timezone.localdate()
     for clinic in clinics.values():
@@ -240,7 +241,7 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
                                quantity=Decimal("50")))
         lot_create(actor=actor, product=product, number=f"X{rng.randint(10000, 99999)}",
                    expiry=today - timedelta(days=20), quantity=Decimal("5"))
-    now = timezone.now()
+    now = clock.now()
     for index, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("id")):
         if index % 5 == 4:
             continue  # a new patient: nothing on record yet
@@ -298,5 +299,5 @@ def _seed_outcomes(actor: Actor, patient, plan, index: int,
         measured_on=today, plan=plan.pk))
     if index == 0:
         adverse_event_record(actor=actor, patient=patient, data=AdverseEventIn(
-            side_effect="swelling", onset_at=timezone.now() - timedelta(days=6),
+            side_effect="swelling", onset_at=clock.now() - timedelta(days=6),
             severity="mild", description="Reported by phone: swelling of the left cheek."))

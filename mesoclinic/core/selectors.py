@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.models import ApiToken, AuditEvent, Membership, User
@@ -55,7 +55,7 @@ def access_membership(*, actor: Actor, membership_id: int) -> Membership:
 def membership_for_token(key: str) -> Membership | None:
     token = (
         ApiToken.objects.select_related("membership__user", "membership__clinic")
-        .filter(key_hash=token_hash(key), expires_at__gt=timezone.now())
+        .filter(key_hash=token_hash(key), expires_at__gt=clock.now())
         .first()
     )
     if token is None:

@@ -10,11 +10,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput
@@ -155,7 +155,7 @@ def qualification_set(
     locked.qualification_verified = verified
     locked.qualification_certificate = certificate_reference.strip()
     locked.qualification_verified_by = actor.user if verified else None
-    locked.qualification_verified_at = timezone.now() if verified else None
+    locked.qualification_verified_at = clock.now() if verified else None
     locked.save()
     audit_record(
         actor=actor,
@@ -176,6 +176,6 @@ def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
     token = ApiToken.objects.create(
         membership=membership,
         key_hash=token_hash(key),
-        expires_at=timezone.now() + settings.API_TOKEN_LIFETIME,
+        expires_at=clock.now() + settings.API_TOKEN_LIFETIME,
     )
     return key, token

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mesoclinic.catalog.models import Indication, OutcomeScale
 from mesoclinic.consultation.models import Photo
 from mesoclinic.consultation.services import photo_storage
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
@@ -158,8 +158,9 @@ def registry_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     scale, _dimension, _indication = _analytics_query(request)
     rows = registry_rows(actor=actor, scale=scale)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
+    today = moments.today(actor.clinic)
     response["Content-Disposition"] = (
-        f'attachment; filename="registry-{scale.code}-{date.today().isoformat()}.csv"')
+        f'attachment; filename="registry-{scale.code}-{today.isoformat()}.csv"')
     columns = ["subject", "age_band", "sex", "fitzpatrick", "indication", "technique",
                "protocol", "planned_sessions", "completed_sessions", "scale", "baseline",
                "last", "change", "responder", "adverse_events"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, Forbidden, InvalidInput
@@ -115,7 +115,7 @@ def patient_update(*, actor: Actor, patient: Patient, changes: PatientChanges) -
     for name in changed:
         setattr(locked, name, wanted[name])
     locked.version += 1
-    locked.updated_at = timezone.now()
+    locked.updated_at = clock.now()
     _refresh_search_keys(locked)
     locked.save()
     audit_record(

@@ -33,7 +33,7 @@ from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.core.models import Membership, Role
+from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
 from mesoclinic.courses.models import Session, SessionStatus, TreatmentPlan
 from mesoclinic.courses.services import (
@@ -72,7 +72,7 @@ def course_practitioner(*, actor: Actor, plan: TreatmentPlan,
         if chosen.clinic_id != actor.clinic_id or not chosen.is_active:
             raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
         return chosen
-    if may_be_qualified(actor.role) and actor.role != Role.RECEPTION:
+    if may_be_qualified(actor.role):
         return actor.membership
     author = Membership.objects.select_related("clinic", "user").filter(
         clinic_id=plan.clinic_id, user_id=plan.created_by_id, is_active=True).first()

@@ -24,19 +24,29 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    # A key generated on first start and kept outside the repository, so that a fresh
-    # clone runs without anyone committing a secret.
-    if key := os.environ.get("SECRET_KEY"):
+def _key(variable: str, file_name: str) -> str:
+    # A key generated on first start and kept outside the repository (and outside the
+    # database), readable by its owner only, so that a fresh clone runs without anyone
+    # committing a secret.
+    if key := os.environ.get(variable):
         return key
-    key_file = VAR_DIR / "secret_key"
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _key("SECRET_KEY", "secret_key")
+# The audit chain's HMAC key: whoever holds the database but not this key cannot recompute
+# the chain. Keep it apart from database backups (AUDIT_KEY in the environment, or the file).
+AUDIT_KEY = _key("AUDIT_KEY", "audit_key")
+# Signed checkpoints of each chain's head, appended outside the database; point it at
+# storage the database's administrators cannot rewrite (another host, an append-only mount).
+AUDIT_CHECKPOINT_FILE = Path(os.environ.get("AUDIT_CHECKPOINT_FILE",
+                                            VAR_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "5"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [

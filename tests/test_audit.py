@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from mesoclinic.core.audit import audit_chain_problems
-from mesoclinic.core.models import AuditEvent
+from mesoclinic.core.models import AuditChain, AuditEvent
 from tests.factories import make_patient
 
 
@@ -74,10 +74,35 @@ def test_an_intact_trail_verifies(personas):
     call_command("audit_verify")
 
 
+def drop_the_database_guard() -> None:
+    """What someone who owns the database can do: remove the triggers (rolled back with the
+    test's transaction)."""
+    statements = {"sqlite": ["DROP TRIGGER core_auditevent_no_update",
+                             "DROP TRIGGER core_auditevent_no_delete"],
+                  "postgresql": ["DROP TRIGGER core_auditevent_append_only ON core_auditevent"]}
+    with connection.cursor() as cursor:
+        for statement in statements[connection.vendor]:
+            cursor.execute(statement)
+
+
+def test_the_database_refuses_to_change_or_remove_an_audit_event(personas):
+    from django.db import DatabaseError, transaction
+
+    make_patient(clinic=personas.clinic)
+    event = AuditEvent.objects.filter(clinic=personas.clinic).first()
+    for statement in ("UPDATE core_auditevent SET action = 'x' WHERE id = %s",
+                      "DELETE FROM core_auditevent WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(statement, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == event.action
+
+
 def test_an_event_edited_behind_the_applications_back_is_found(personas):
     make_patient(clinic=personas.clinic)
     make_patient(clinic=personas.clinic)
     target = AuditEvent.objects.filter(clinic=personas.clinic).order_by("sequence").first()
+    drop_the_database_guard()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditevent SET action = %s WHERE id = %s",
                        ["patient.nothing", target.pk])
@@ -91,6 +116,7 @@ def test_a_removed_event_is_found(personas):
     for _ in range(3):
         make_patient(clinic=personas.clinic)
     middle = AuditEvent.objects.filter(clinic=personas.clinic).order_by("sequence")[1]
+    drop_the_database_guard()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [middle.pk])
     assert any("missing" in p.problem for p in audit_chain_problems())
@@ -99,6 +125,74 @@ def test_a_removed_event_is_found(personas):
 def test_removing_the_newest_event_is_found(personas):
     make_patient(clinic=personas.clinic)
     last = AuditEvent.objects.filter(clinic=personas.clinic).order_by("-sequence").first()
+    drop_the_database_guard()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [last.pk])
     assert any("removed" in p.problem for p in audit_chain_problems())
+
+
+def test_a_chain_recomputed_without_the_key_is_found(personas):
+    import hashlib
+
+    make_patient(clinic=personas.clinic)
+    make_patient(clinic=personas.clinic)
+    events = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("sequence"))
+    drop_the_database_guard()
+    # The forger edits the first event and recomputes every hash and the head, as the
+    # plain SHA-256 chain once allowed; without the key the hashes cannot be right.
+    previous = "0" * 64
+    for event in events:
+        if event.sequence == 1:
+            event.action = "patient.nothing"
+        event.prev_hash = previous
+        event.hash = hashlib.sha256(event.canonical().encode()).hexdigest()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE core_auditevent SET action = %s, prev_hash = %s, hash = %s "
+                           "WHERE id = %s", [event.action, event.prev_hash, event.hash,
+                                             event.pk])
+        previous = event.hash
+    AuditChain.objects.filter(scope=events[0].scope).update(last_hash=previous)
+    problems = [p.problem for p in audit_chain_problems()]
+    assert problems.count("content was changed") == len(events)
+
+
+def test_a_tail_cut_back_to_an_earlier_head_is_found_by_the_checkpoint(personas, settings):
+    make_patient(clinic=personas.clinic)
+    make_patient(clinic=personas.clinic)
+    call_command("audit_checkpoint")
+    events = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("sequence"))
+    drop_the_database_guard()
+    # Cut the newest event and move the head back: the chain alone looks whole.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk])
+    AuditChain.objects.filter(scope=events[-1].scope).update(
+        last_sequence=events[-2].sequence, last_hash=events[-2].hash)
+    problems = [p.problem for p in audit_chain_problems()]
+    assert len(problems) == 1 and problems[0].startswith("the chain was cut")
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+
+
+def test_a_forged_checkpoint_line_is_refused(personas, settings):
+    import json
+
+    make_patient(clinic=personas.clinic)
+    call_command("audit_checkpoint")
+    path = settings.AUDIT_CHECKPOINT_FILE
+    lines = path.read_text().splitlines()
+    line = json.loads(lines[0])
+    line["sequence"] += 1
+    with path.open("a") as handle:
+        handle.write(json.dumps(line) + "\n")
+    assert f"checkpoint line {len(lines) + 1} has a wrong signature" in [
+        p.problem for p in audit_chain_problems()]
+
+
+def test_the_checkpoint_file_and_keys_are_readable_by_their_owner_only(personas, settings):
+    import stat
+
+    make_patient(clinic=personas.clinic)
+    call_command("audit_checkpoint")
+    mode = stat.S_IMODE(settings.AUDIT_CHECKPOINT_FILE.stat().st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE((settings.VAR_DIR / "audit_key").stat().st_mode) == 0o600

@@ -1,16 +1,25 @@
 """The audit trail: append one event per read or write of a patient's data.
 
-Each event carries the hash of the one before it in its chain (one chain per clinic), so an
-edited or removed row is found by ``manage.py audit_verify``.
+Each event carries the keyed hash (HMAC) of the one before it in its chain (one chain per
+clinic), so an edited or removed row is found by ``manage.py audit_verify`` even when the
+editor recomputed the chain: the key is not in the database. Signed checkpoints of every
+chain's head are appended to a file outside the database, so a cut tail is found too; the
+database itself refuses UPDATE and DELETE of audit rows (triggers).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from mesoclinic.core import clock
@@ -84,7 +93,67 @@ def audit_record(
         AuditChain.objects.filter(pk=chain.pk).update(
             last_sequence=event.sequence, last_hash=event.hash
         )
+        transaction.on_commit(checkpoint_if_due)
     return event
+
+
+# Checkpoints ---------------------------------------------------------------------------
+
+_last_checkpoint = 0.0
+
+
+def _signature(fields: dict[str, Any]) -> str:
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hmac.new(settings.AUDIT_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_checkpoint_write() -> int:
+    """Append every chain's head (scope, sequence, hash, time), signed with the audit key,
+    to the checkpoint file; answers how many chains were written."""
+    global _last_checkpoint
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for chain in AuditChain.objects.order_by("scope"):
+        fields = {"scope": chain.scope, "sequence": chain.last_sequence,
+                  "hash": chain.last_hash, "at": clock.now().isoformat()}
+        lines.append(json.dumps({**fields, "signature": _signature(fields)}) + "\n")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a") as handle:
+        handle.writelines(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _last_checkpoint = time.monotonic()
+    return len(lines)
+
+
+def checkpoint_if_due() -> None:
+    """After a committed write: a checkpoint every few minutes while writes happen."""
+    if time.monotonic() - _last_checkpoint >= settings.AUDIT_CHECKPOINT_MINUTES * 60:
+        audit_checkpoint_write()
+
+
+def _last_checkpoints() -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The newest valid checkpoint of each chain, and the problems of the file itself."""
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    newest: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    if not path.exists():
+        return newest, problems
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            fields = {k: entry[k] for k in ("scope", "sequence", "hash", "at")}
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"checkpoint line {number} is unreadable")
+            continue
+        if not hmac.compare_digest(str(entry.get("signature", "")), _signature(fields)):
+            problems.append(f"checkpoint line {number} has a wrong signature")
+            continue
+        known = newest.get(fields["scope"])
+        if known is None or fields["sequence"] >= known["sequence"]:
+            newest[fields["scope"]] = fields
+    return newest, problems
 
 
 @dataclass(frozen=True)
@@ -95,12 +164,33 @@ class ChainProblem:
 
 
 def audit_chain_problems(*, batch_size: int = 5000) -> Iterator[ChainProblem]:
-    """Walk every chain and report edited, removed or reordered events."""
-    for chain in AuditChain.objects.order_by("scope"):
+    """Walk every chain and report edited, removed or reordered events, and chains that
+    no longer reach their last signed checkpoint."""
+    checkpoints, file_problems = _last_checkpoints()
+    for problem in file_problems:
+        yield ChainProblem("checkpoints", 0, problem)
+    chains = {c.scope: c for c in AuditChain.objects.order_by("scope")}
+    for scope in sorted(set(checkpoints) - set(chains)):
+        yield ChainProblem(scope, checkpoints[scope]["sequence"],
+                           "a checkpointed chain is missing from the database")
+    for chain in chains.values():
         expected_prev = "0" * 64
         expected_sequence = 1
+        seen_keyed = False
+        checkpoint = checkpoints.get(chain.scope)
+        checkpoint_found = checkpoint is None or checkpoint["sequence"] == 0
         events = AuditEvent.objects.filter(scope=chain.scope).order_by("sequence")
         for event in events.iterator(chunk_size=batch_size):
+            if event.keyed:
+                seen_keyed = True
+            elif seen_keyed:
+                yield ChainProblem(chain.scope, event.sequence,
+                                   "an unkeyed event follows keyed ones")
+            if checkpoint is not None and event.sequence == checkpoint["sequence"]:
+                checkpoint_found = True  # reached; whether it matches is said here
+                if not hmac.compare_digest(event.hash, checkpoint["hash"]):
+                    yield ChainProblem(chain.scope, event.sequence,
+                                       "the event differs from its signed checkpoint")
             if event.sequence != expected_sequence:
                 yield ChainProblem(
                     chain.scope,
@@ -113,6 +203,11 @@ def audit_chain_problems(*, batch_size: int = 5000) -> Iterator[ChainProblem]:
                 yield ChainProblem(chain.scope, event.sequence, "content was changed")
             expected_prev = event.hash
             expected_sequence = event.sequence + 1
+        if not checkpoint_found:
+            yield ChainProblem(
+                chain.scope, checkpoint["sequence"],
+                f"the chain was cut: its signed checkpoint of {checkpoint['at']} reaches "
+                f"event {checkpoint['sequence']}, the database only {expected_sequence - 1}")
         if expected_sequence - 1 != chain.last_sequence:
             yield ChainProblem(
                 chain.scope,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 from typing import Any
@@ -182,6 +183,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Events written before the chain was keyed carry a plain SHA-256; they may only open a
+    # chain, never follow a keyed event.
+    keyed = models.BooleanField(default=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -227,4 +231,8 @@ class AuditEvent(models.Model):
         )
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+        """HMAC-SHA256 under the audit key, which is kept outside the database."""
+        if not self.keyed:
+            return hashlib.sha256(self.canonical().encode()).hexdigest()
+        return hmac.new(settings.AUDIT_KEY.encode(), self.canonical().encode(),
+                        hashlib.sha256).hexdigest()

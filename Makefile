@@ -68,6 +68,7 @@ BENCHES = bench/patient_search.py --patients 100000 && \
 
 bench: install-dev system-deps
 	$(BIN)/python bench/photo_alignment.py
+	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python $(BENCHES)
 	scripts/pg-test.sh start $(PG_PORT)
 	export DATABASE_URL=$(PG_URL); $(BIN)/python $(BENCHES); \

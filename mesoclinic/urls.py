@@ -43,6 +43,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/intake/", consult_views.intake_page, name="intake_page"),
     path("patients/<int:patient_id>/intake/link/", consult_views.intake_link,
          name="intake_link"),
+    path("patients/<int:patient_id>/intake/links/<int:link_id>/revoke/",
+         consult_views.intake_link_revoke, name="intake_link_revoke"),
     path("patients/<int:patient_id>/intake/<int:intake_id>/reviewed/",
          consult_views.intake_mark_reviewed, name="intake_reviewed"),
     path("patients/<int:patient_id>/consents/sign/", consult_views.consent_sign_page,

@@ -138,7 +138,7 @@ def test_the_registry_export_holds_only_consenting_patients_and_no_identity(
     _plan_with(personas, product, baseline=6, last=5, sessions=2, label="Never")
     for plan in (consenting, withdrawn):
         consent_sign(patient=plan.patient, kind="registry", method="typed",
-                     typed_name="x", agreed=True, ip=None)
+                     typed_name=plan.patient.full_name, agreed=True, ip=None)
     gone = withdrawn.patient.consents.get(kind="registry")
     consent_withdraw(actor=actor_for(personas.owner), consent=gone, reason="asked")
 

@@ -304,6 +304,9 @@ def appointment_from_token(token: str) -> Appointment:
         pk=payload.get("a")).first()
     if appointment is None:
         raise NotFound(_("This link is not valid."))
+    if appointment.ends_at < clock.now():
+        raise NotFound(_("This appointment has passed: the link no longer opens. Call the "
+                         "clinic for anything about it."))
     return appointment
 
 

@@ -193,3 +193,23 @@ class AllergyTestInjection(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class PatientLink(models.Model):
+    """A link sent to a patient for the intake questionnaire and the consent. Only the
+    hash of its key is kept. Each part is answered once through it; staff may revoke it."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="links")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField()  # it lasts INTAKE_LINK_MAX_AGE from then
+    intake_at = models.DateTimeField(null=True, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -15,6 +15,7 @@ from mesoclinic.consultation.models import (
     Consent,
     IntakeSubmission,
     MedicationClass,
+    PatientLink,
     Photo,
 )
 from mesoclinic.core.audit import audit_record
@@ -126,3 +127,15 @@ def access_allergy_test(*, actor: Actor, patient: Patient, test_id: int) -> Alle
     if test is None:
         raise NotFound(_("No such allergy test."))
     return test
+
+
+def patient_links(*, patient: Patient) -> list[PatientLink]:
+    return list(PatientLink.objects.filter(patient=patient).select_related("created_by"))
+
+
+def access_patient_link(*, actor: Actor, patient: Patient, link_id: int) -> PatientLink:
+    link = PatientLink.objects.filter(pk=link_id, patient=patient,
+                                      clinic_id=actor.clinic_id).first()
+    if link is None:
+        raise NotFound(_("No such link."))
+    return link

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
+import secrets
+import unicodedata
 import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
@@ -28,6 +30,7 @@ from mesoclinic.consultation.models import (
     ConsentText,
     IntakeChannel,
     IntakeSubmission,
+    PatientLink,
     Photo,
     PhotoView,
     SignatureMethod,
@@ -45,7 +48,6 @@ from mesoclinic.safety import rules
 from mesoclinic.safety.rules import ALLERGY_READ_DELAY
 from mesoclinic.safety.selectors import clinic_wording
 
-INTAKE_SALT = "mesoclinic.intake"
 SIGNATURE_MAX_BYTES = 300_000
 
 
@@ -56,28 +58,84 @@ def photo_storage() -> FileSystemStorage:
 # Intake --------------------------------------------------------------------------------
 
 
+def _link_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def intake_link_make(*, actor: Actor, patient: Patient) -> str:
-    """A signed token for one patient's questionnaire; it expires (INTAKE_LINK_MAX_AGE)."""
-    token = signing.dumps({"p": patient.pk, "c": patient.clinic_id}, salt=INTAKE_SALT,
-                          compress=True)
-    audit_record(actor=actor, action="intake.link", object_type="patient",
-                 object_id=patient.pk, patient_id=patient.pk)
-    return token
+    """A link for one patient's questionnaire and consent: a random key, of which only the
+    hash is kept; it lasts INTAKE_LINK_MAX_AGE, each part is answered once, staff may
+    revoke it."""
+    key = secrets.token_urlsafe(24)
+    link = PatientLink.objects.create(clinic_id=patient.clinic_id, patient=patient,
+                                      key_hash=_link_hash(key), created_by=actor.user,
+                                      created_at=clock.now())
+    audit_record(actor=actor, action="intake.link", object_type="patient_link",
+                 object_id=link.pk, patient_id=patient.pk)
+    return key
+
+
+def patient_link_from_token(token: str, *, lock: bool = False) -> PatientLink:
+    """The link behind a key, if it may still be used."""
+    links = PatientLink.objects.select_related("patient__clinic")
+    if lock:
+        # Locked: two submissions through one link at once must not both count.
+        links = links.select_for_update()
+    link = links.filter(key_hash=_link_hash(token)).first() if len(token) < 100 else None
+    if link is None:
+        raise NotFound(_("This link is not valid."))
+    if link.revoked_at is not None:
+        raise NotFound(_("The clinic has withdrawn this link. Ask them for a new one."))
+    if link.created_at + settings.INTAKE_LINK_MAX_AGE < clock.now():
+        raise NotFound(_("This link has expired. Ask the clinic for a new one."))
+    return link
 
 
 def intake_patient_from_token(token: str) -> Patient:
-    try:
-        payload = signing.loads(token, salt=INTAKE_SALT,
-                                max_age=settings.INTAKE_LINK_MAX_AGE)
-    except signing.SignatureExpired as error:
-        raise NotFound(_("This link has expired. Ask the clinic for a new one.")) from error
-    except signing.BadSignature as error:
-        raise NotFound(_("This link is not valid.")) from error
-    patient = Patient.objects.select_related("clinic").filter(
-        pk=payload.get("p"), clinic_id=payload.get("c")).first()
-    if patient is None:
-        raise NotFound(_("This link is not valid."))
-    return patient
+    return patient_link_from_token(token).patient
+
+
+@transaction.atomic
+def intake_submit_by_link(*, token: str, data: IntakeIn, ip: str | None) -> IntakeSubmission:
+    """The patient answers the questionnaire through their link: once. Another answer
+    needs a new link, or the staff's own record."""
+    link = patient_link_from_token(token, lock=True)
+    if link.intake_at is not None:
+        raise InvalidInput(_("The questionnaire was already sent through this link. To "
+                             "change an answer, ask the clinic for a new link."),
+                           field="form", code="link-used")
+    intake = intake_submit(patient=link.patient, data=data, channel=IntakeChannel.LINK,
+                           ip=ip)
+    PatientLink.objects.filter(pk=link.pk).update(intake_at=intake.submitted_at)
+    return intake
+
+
+@transaction.atomic
+def consents_sign_by_link(*, token: str, kinds: list[ConsentKind], method: SignatureMethod,
+                          typed_name: str, agreed: bool, signature_data_url: str,
+                          ip: str | None) -> list[Consent]:
+    """The patient signs through their link: once."""
+    link = patient_link_from_token(token, lock=True)
+    if link.consent_at is not None:
+        raise InvalidInput(_("The consent was already signed through this link."),
+                           field="form", code="link-used")
+    consents = consents_sign(patient=link.patient, kinds=kinds, method=method,
+                             typed_name=typed_name, agreed=agreed,
+                             signature_data_url=signature_data_url, ip=ip)
+    PatientLink.objects.filter(pk=link.pk).update(consent_at=consents[0].signed_at)
+    return consents
+
+
+@transaction.atomic
+def patient_link_revoke(*, actor: Actor, link: PatientLink) -> PatientLink:
+    if link.clinic_id != actor.clinic_id:
+        raise NotFound(_("No such link."))
+    PatientLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=clock.now(), revoked_by=actor.user)
+    audit_record(actor=actor, action="intake.link_revoke", object_type="patient_link",
+                 object_id=link.pk, patient_id=link.patient_id)
+    link.refresh_from_db()
+    return link
 
 
 @transaction.atomic
@@ -213,6 +271,21 @@ def _signature_png(data_url: str) -> bytes:
     return raw
 
 
+def _name_words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", text)
+    letters = "".join(c if c.isalnum() else " " for c in plain
+                      if not unicodedata.combining(c))
+    return letters.casefold().split()
+
+
+def same_name(typed: str, patient: Patient) -> bool:
+    """A typed signature names the patient: first and last name in either order; case,
+    accents, hyphens and spacing aside."""
+    words = _name_words(typed)
+    first, last = _name_words(patient.first_name), _name_words(patient.last_name)
+    return words in (first + last, last + first)
+
+
 @transaction.atomic
 def consent_sign(*, patient: Patient, kind: ConsentKind, method: SignatureMethod,
                  typed_name: str = "", agreed: bool = False, signature_data_url: str = "",
@@ -228,6 +301,10 @@ def consent_sign(*, patient: Patient, kind: ConsentKind, method: SignatureMethod
             raise InvalidInput(_("Type your full name to sign."), field="typed_name")
         if not agreed:
             raise InvalidInput(_("Tick the box to confirm that you agree."), field="agreed")
+        if not same_name(typed_name, patient):
+            raise InvalidInput(_("Type the patient's own name, as the clinic has it: "
+                                 "%(name)s.") % {"name": patient.full_name},
+                               field="typed_name")
     else:
         png = _signature_png(signature_data_url)
     consent = Consent.objects.create(

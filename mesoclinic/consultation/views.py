@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,8 +30,10 @@ from mesoclinic.consultation.selectors import (
     access_allergy_test,
     access_consent,
     access_intake,
+    access_patient_link,
     access_photo,
     patient_intakes,
+    patient_links,
 )
 from mesoclinic.consultation.services import (
     allergy_test_read,
@@ -40,10 +43,13 @@ from mesoclinic.consultation.services import (
     consent_texts_current,
     consent_withdraw,
     consents_sign,
+    consents_sign_by_link,
     intake_link_make,
-    intake_patient_from_token,
     intake_review,
     intake_submit,
+    intake_submit_by_link,
+    patient_link_from_token,
+    patient_link_revoke,
     photo_add,
     photo_storage,
 )
@@ -125,28 +131,52 @@ def intake_link(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     url = request.build_absolute_uri(reverse("public_intake", args=[token]))
     days = settings.INTAKE_LINK_MAX_AGE.days
     return render(request, "consultation/intake_link.html",
-                  {"patient": patient, "url": url, "days": days})
+                  {"patient": patient, "url": url, "days": days,
+                   "links": patient_links(patient=patient)})
+
+
+@staff_view()
+@require_POST
+def intake_link_revoke(request: HttpRequest, actor: Actor, patient_id: int,
+                       link_id: int) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    patient_link_revoke(actor=actor, link=access_patient_link(actor=actor, patient=patient,
+                                                              link_id=link_id))
+    messages.success(request, _("The link no longer opens."))
+    return redirect("patient_detail", patient_id=patient.pk)
 
 
 # Intake and consent, by the patient through a signed link -------------------------
 
 
+def _public_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
+    return render(request, "consultation/public_error.html", {"message": error.message},
+                  status=404 if isinstance(error, NotFound) else 409)
+
+
 @require_http_methods(["GET", "POST"])
 def public_intake(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        patient = intake_patient_from_token(token)
+        link = patient_link_from_token(token)
     except NotFound as error:
-        return render(request, "consultation/public_error.html", {"message": error.message},
-                      status=404)
+        return _public_error(request, error)
+    patient = link.patient
     timezone.activate(patient.clinic.zoneinfo)
+    if link.intake_at is not None:
+        # Answered once through this link: straight on to the consent, or done.
+        return redirect("public_consent", token=token) if link.consent_at is None else \
+            render(request, "consultation/public_done.html",
+                   {"patient": patient, "clinic": patient.clinic})
     errors: dict[str, list[str]] = {}
     values = None
     if request.method == "POST":
         values = intake_form_data(request.POST)
         spec, errors = parse_form(IntakeIn, values)
         if spec is not None:
-            intake_submit(patient=patient, data=spec, channel=IntakeChannel.LINK,
-                          ip=client_ip(request))
+            try:
+                intake_submit_by_link(token=token, data=spec, ip=client_ip(request))
+            except MesoclinicError as error:
+                return _public_error(request, error)
             return redirect("public_consent", token=token)
     context = {"patient": patient, "clinic": patient.clinic, "token": token,
                **_intake_context(values, errors)}
@@ -154,35 +184,33 @@ def public_intake(request: HttpRequest, token: str) -> HttpResponse:
                   status=400 if errors else 200)
 
 
-def _sign_consents(request: HttpRequest, patient: Any, actor: Actor | None) -> dict:
-    """Sign the treatment consent, and the optional ones ticked, with one signature."""
-    method = SignatureMethod.DRAWN if request.POST.get("method") == "drawn" \
-        else SignatureMethod.TYPED
-    kinds = [kind for kind in (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
-             if request.POST.get(f"also_{kind}") == "on"]
-    errors: dict[str, list[str]] = {}
-    try:
-        consents_sign(patient=patient, kinds=kinds, method=method,
-                      typed_name=request.POST.get("typed_name", ""),
-                      agreed=request.POST.get("agreed") == "on",
-                      signature_data_url=request.POST.get("signature", "")[:500_000],
-                      ip=client_ip(request), actor=actor)
-    except MesoclinicError as error:
-        errors[error.field or "form"] = [error.message]
-    return errors
+def _signature_fields(request: HttpRequest) -> dict[str, Any]:
+    """The treatment consent, the optional ones ticked, and one signature."""
+    return {
+        "kinds": [kind for kind in (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
+                  if request.POST.get(f"also_{kind}") == "on"],
+        "method": SignatureMethod.DRAWN if request.POST.get("method") == "drawn"
+        else SignatureMethod.TYPED,
+        "typed_name": request.POST.get("typed_name", ""),
+        "agreed": request.POST.get("agreed") == "on",
+        "signature_data_url": request.POST.get("signature", "")[:500_000],
+        "ip": client_ip(request),
+    }
 
 
-def _consent_page(request: HttpRequest, patient: Any, actor: Actor | None,
-                  done: Callable[[], HttpResponse]) -> HttpResponse:
-    """Sign on the patient's own device (no actor) or on the clinic's tablet."""
+def _consent_page(request: HttpRequest, patient: Any, sign: Callable[[], object],
+                  done: Callable[[], HttpResponse], *, public: bool) -> HttpResponse:
+    """Sign on the patient's own device (through their link) or on the clinic's tablet."""
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        errors = _sign_consents(request, patient, actor=actor)
-        if not errors:
+        try:
+            sign()
             return done()
+        except MesoclinicError as error:
+            errors[error.field or "form"] = [error.message]
     context = {"patient": patient, "clinic": patient.clinic, "errors": errors,
                "texts": consent_texts_current(clinic=patient.clinic),
-               "public": actor is None, "values": request.POST}
+               "public": public, "values": request.POST}
     return render(request, "consultation/consent_sign.html", context,
                   status=400 if errors else 200)
 
@@ -190,12 +218,22 @@ def _consent_page(request: HttpRequest, patient: Any, actor: Actor | None,
 @require_http_methods(["GET", "POST"])
 def public_consent(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        patient = intake_patient_from_token(token)
+        link = patient_link_from_token(token)
     except NotFound as error:
-        return render(request, "consultation/public_error.html", {"message": error.message},
-                      status=404)
-    return _consent_page(request, patient, None, lambda: render(
-        request, "consultation/public_done.html", {"patient": patient, "clinic": patient.clinic}))
+        return _public_error(request, error)
+    patient = link.patient
+    timezone.activate(patient.clinic.zoneinfo)
+
+    def done() -> HttpResponse:
+        return render(request, "consultation/public_done.html",
+                      {"patient": patient, "clinic": patient.clinic})
+
+    if link.consent_at is not None:
+        return done()
+    return _consent_page(
+        request, patient,
+        lambda: consents_sign_by_link(token=token, **_signature_fields(request)),
+        done, public=True)
 
 
 # Consent, at the desk ---------------------------------------------------------------
@@ -206,11 +244,13 @@ def public_consent(request: HttpRequest, token: str) -> HttpResponse:
 def consent_sign_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
                              audit_action="patient.view" if request.method == "GET" else None)
-    return _consent_page(request, patient, actor,
-                         lambda: redirect("patient_detail", patient_id=patient.pk))
+    return _consent_page(
+        request, patient,
+        lambda: consents_sign(patient=patient, actor=actor, **_signature_fields(request)),
+        lambda: redirect("patient_detail", patient_id=patient.pk), public=False)
 
 
-@staff_view()
+@staff_view(roles=CLINICAL)
 def consent_download(request: HttpRequest, actor: Actor, patient_id: int,
                      consent_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)

@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesoclinic.settings")
+    # One client asks thousands of times a minute here: the per-address limits of the
+    # public endpoints would measure themselves, not the work.
+    os.environ.setdefault("RATE_LIMITS", "off")
     if not os.environ.get("DATABASE_URL"):
         (ROOT / "bench" / "var").mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("SQLITE_PATH", str(ROOT / "bench" / "var" / "bench.sqlite3"))

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "mesoclinic.core.middleware.ClinicContextMiddleware",
+    "mesoclinic.core.middleware.RateLimitMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -173,7 +174,9 @@ LOGIN_REDIRECT_URL = "home"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked by account and address, and by account alone: failures spread over many
+# addresses lock the account too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "mesoclinic.core.views.lockout_response"
@@ -196,6 +199,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 API_TOKEN_LIFETIME = timedelta(hours=8)
+# A token unused this long stops working, whatever its lifetime.
+API_TOKEN_IDLE = timedelta(minutes=int(os.environ.get("API_TOKEN_IDLE_MINUTES", "30")))
+
+# Requests per address on the public and token endpoints: (method, path pattern, requests,
+# window in seconds, scope). Counted in the cache below, which gunicorn's workers share.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
+RATE_LIMITS = [
+    ("GET", r"^/find/", 120, 60, "search"),
+    ("GET", r"^/api/v1/public/(search|clinics/[^/]+/slots)", 120, 60, "search"),
+    ("POST", r"^/clinics/[^/]+/book/", 20, 60, "booking"),
+    ("POST", r"^/api/v1/public/", 20, 60, "booking"),
+    (None, r"^/(p|booking|c)/[^/]+/", 60, 60, "link"),
+    ("POST", r"^/(api/v1/auth/token|login/)", 20, 60, "login"),
+]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}
 
 # Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -52,6 +52,14 @@ def flush_lets_the_audit_trail_go():
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no request counted against its address."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def audit_checkpoints(settings, tmp_path):
     """Each test's checkpoints in a file of its own, as each has a database of its own."""
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"

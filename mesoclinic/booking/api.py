@@ -76,7 +76,12 @@ def _free(items: list) -> list[FreeTimeOut]:
                         practitioner_name=f.membership.user.full_name) for f in items]
 
 
-@router.get("/public/search", auth=None, response={200: SearchOut, 400: ErrorOut},
+# Public operations may also answer 429 (too many requests from one address).
+LIMITED = {429: ErrorOut}
+
+
+@router.get("/public/search", auth=None,
+            response={200: SearchOut, 400: ErrorOut, **LIMITED},
             summary="Clinics near a place, nearest first, with their next free times")
 def search(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
     if params.lat is not None and params.lon is not None:
@@ -105,7 +110,7 @@ class SlotsQuery(Schema):
 
 
 @router.get("/public/clinics/{slug}/slots", auth=None,
-            response={200: list[FreeTimeOut], **ERRORS})
+            response={200: list[FreeTimeOut], **ERRORS, **LIMITED})
 def slots(request: HttpRequest, slug: str, params: Query[SlotsQuery]) -> list[FreeTimeOut]:
     clinic = public_clinic(slug=slug)
     appointment_type = type_of(clinic=clinic, kind=params.kind)
@@ -136,7 +141,7 @@ class RefusedOut(ErrorOut):
 
 
 @router.post("/public/clinics/{slug}/appointments", auth=None,
-             response={201: BookingOut, 409: RefusedOut | ErrorOut, **ERRORS},
+             response={201: BookingOut, 409: RefusedOut | ErrorOut, **ERRORS, **LIMITED},
              summary="Book online: a consultation first; treatment only when the rules allow")
 def book(request: HttpRequest, slug: str, payload: OnlineBookingIn) -> Status:
     clinic = public_clinic(slug=slug)
@@ -148,7 +153,7 @@ def book(request: HttpRequest, slug: str, payload: OnlineBookingIn) -> Status:
 
 
 @router.post("/public/appointments/{token}/cancel", auth=None,
-             response={200: BookingOut, **ERRORS})
+             response={200: BookingOut, **ERRORS, **LIMITED})
 def cancel(request: HttpRequest, token: str) -> Appointment:
     appointment = appointment_from_token(token)
     return appointment_cancel(appointment=appointment, reason="cancelled through the API",

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mesoclinic.core import clock
 from mesoclinic.core.models import Membership
 from mesoclinic.core.selectors import memberships_of
 
@@ -69,3 +74,47 @@ class ClinicContextMiddleware:
             request.session["clinic_id"] = memberships[0].clinic_id
             return memberships[0]
         return None
+
+
+class RateLimitMiddleware:
+    """Too many requests from one address to a public or token endpoint answer 429 with
+    Retry-After (fixed windows, counted in the shared cache)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.rules = [(method, re.compile(pattern), limit, window, scope)
+                      for method, pattern, limit, window, scope in settings.RATE_LIMITS]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.RATE_LIMITS_ENABLED:
+            for method, pattern, limit, window, scope in self.rules:
+                if (method is None or request.method == method) and \
+                        pattern.match(request.path):
+                    refused = self._count(request, scope, limit, window)
+                    if refused is not None:
+                        return refused
+                    break
+        return self.get_response(request)
+
+    @staticmethod
+    def _count(request: HttpRequest, scope: str, limit: int, window: int
+               ) -> HttpResponse | None:
+        now = clock.now().timestamp()
+        key = f"rate:{scope}:{request.META.get('REMOTE_ADDR', '')}:{int(now // window)}"
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 5)
+            count = 1
+        if count <= limit:
+            return None
+        retry_after = str(max(1, int(window - now % window)))
+        message = _("Too many requests. Try again in %(s)s seconds.") % {"s": retry_after}
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"detail": message, "code": "rate-limited", "field": None}, status=429)
+        else:
+            response = HttpResponse(message, status=429, content_type="text/plain")
+        response["Retry-After"] = retry_after
+        return response

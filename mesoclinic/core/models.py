@@ -136,6 +136,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=now)
     expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)  # None: not since created
 
     def __str__(self) -> str:
         return f"token for {self.membership}"

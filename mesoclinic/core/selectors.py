@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -52,14 +53,26 @@ def access_membership(*, actor: Actor, membership_id: int) -> Membership:
     return membership
 
 
+# How stale a token's "last used" may grow before a request writes it again: one write a
+# minute per token at most, not one per request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def membership_for_token(key: str) -> Membership | None:
+    """The membership behind a live token: not expired, and used within API_TOKEN_IDLE."""
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("membership__user", "membership__clinic")
-        .filter(key_hash=token_hash(key), expires_at__gt=clock.now())
+        .filter(key_hash=token_hash(key), expires_at__gt=now)
         .first()
     )
     if token is None:
         return None
+    last_used = token.last_used_at or token.created_at
+    if last_used + settings.API_TOKEN_IDLE < now:
+        return None
+    if now - last_used > TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     membership = token.membership
     if not (membership.is_active and membership.user.is_active):
         return None

@@ -176,6 +176,7 @@ def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
     token = ApiToken.objects.create(
         membership=membership,
         key_hash=token_hash(key),
+        created_at=clock.now(),
         expires_at=clock.now() + settings.API_TOKEN_LIFETIME,
     )
     return key, token

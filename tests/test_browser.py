@@ -165,7 +165,7 @@ def test_intake_by_link_consent_allergy_test_and_the_checklist_after_24_hours(
     page.wait_for_url("**/patients/**")
     page.goto(f"/patients/{patient.pk}/")
     page.get_by_role("button", name="Link for the patient").first.click()
-    link = page.get_by_label("Link").input_value()
+    link = page.get_by_label("Link", exact=True).input_value()
     page.get_by_role("button", name="Log out").click()
 
     page.goto(link)

@@ -1,5 +1,6 @@
 """The JSON API, /api/v1/: routers of each app mounted on one NinjaAPI."""
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -58,6 +59,16 @@ def mesoclinic_error(request: HttpRequest, error: MesoclinicError) -> HttpRespon
         {"detail": error.message, "code": error.code, "field": error.field},
         status=error.status,
     )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request: HttpRequest, error: Exception) -> HttpResponse:
+    """A number or a date past what the database or the calendar holds: a clear 400, and
+    nothing half-saved (the write's transaction is rolled back with the error)."""
+    return api.create_response(
+        request, {"detail": "A number or a date is out of range.", "code": "out-of-range",
+                  "field": None}, status=400)
 
 
 @api.exception_handler(HttpError)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "mesoclinic.core.middleware.ClinicContextMiddleware",
     "mesoclinic.core.middleware.RateLimitMiddleware",
+    "mesoclinic.core.middleware.OutOfRangeIdMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,6 +4,7 @@ the clinic's appointments for staff."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -30,8 +31,12 @@ from mesoclinic.booking.services import (
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.context import client_ip
 from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.web import FIRST_DAY, LAST_DAY
 
 router = Router(tags=["booking"])
+
+# Dates a search can mean: beyond them the calendar's own arithmetic fails.
+CalendarDay = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class ClinicCardOut(Schema):
@@ -67,8 +72,8 @@ class SearchQuery(Schema):
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius: float = Field(default=25, gt=0, le=200)
     indication: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: CalendarDay | None = None
+    date_to: CalendarDay | None = None
 
 
 def _free(items: list) -> list[FreeTimeOut]:
@@ -105,7 +110,7 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
 
 class SlotsQuery(Schema):
     kind: str = "consultation"
-    date_from: date | None = None
+    date_from: CalendarDay | None = None
     days: int = Field(default=7, ge=1, le=31)
 
 
@@ -189,7 +194,7 @@ class StaffBookingOut(StaffAppointmentOut):
 
 
 class CalendarQuery(Schema):
-    date_from: date | None = None
+    date_from: CalendarDay | None = None
     days: int = Field(default=7, ge=1, le=62)
 
 

@@ -118,3 +118,28 @@ class RateLimitMiddleware:
             response = HttpResponse(message, status=429, content_type="text/plain")
         response["Retry-After"] = retry_after
         return response
+
+
+class OutOfRangeIdMiddleware:
+    """An id in a URL beyond what a row can have names nothing: 404 naming the field,
+    before any view or query runs (pages and API alike)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    @staticmethod
+    def process_view(request: HttpRequest, view: object, args: tuple,
+                     kwargs: dict[str, object]) -> HttpResponse | None:
+        from mesoclinic.core.web import MAX_ID
+
+        for name, value in kwargs.items():
+            if isinstance(value, int) and value > MAX_ID:
+                message = _("No such record: %(field)s is out of range.") % {"field": name}
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": message, "code": "not-found",
+                                         "field": name}, status=404)
+                return HttpResponse(message, status=404, content_type="text/plain")
+        return None

@@ -42,17 +42,28 @@ def remember_device(request: HttpRequest) -> None:
     request.session[HAS_DEVICE_KEY] = True
 
 
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+# Dates a person can mean; beyond them, date arithmetic runs off the calendar.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
+
+
 def parse_int(value: str | None) -> int | None:
-    """A positive whole number typed in a form or a query; None otherwise."""
-    return int(value) if value and value.isdigit() else None
+    """A positive whole number typed in a form or a query, within the ids a row can have;
+    None otherwise."""
+    if not value or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def parse_date(value: str | None) -> date | None:
-    """A date as YYYY-MM-DD; None when it is not one."""
+    """A date as YYYY-MM-DD between 1900 and 2200; None when it is not one."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or FIRST_DAY <= day <= LAST_DAY else None
 
 
 def parse_local_datetime(value: str) -> datetime | None:

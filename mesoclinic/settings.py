@@ -13,6 +13,9 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything mesoclinic writes (the database, backups, photos, keys, checkpoints, the
+# cache) is readable by its owner only.
+os.umask(0o077)
 VAR_DIR = Path(os.environ.get("MESOCLINIC_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "mesoclinic.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: they may be cached.
+    "mesoclinic.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,8 +198,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# PRODUCTION=1 behind HTTPS: secure cookies, HSTS, redirects to HTTPS (`manage.py check
+# --deploy` is clean then; a test holds it so).
+PRODUCTION = env_bool("PRODUCTION", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    if env_bool("BEHIND_PROXY", False):  # the proxy says which requests came over HTTPS
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -241,6 +256,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Clinical photographs live outside the web root and are served only through access checks.
+FILE_UPLOAD_PERMISSIONS = 0o600  # stored photos: their owner's alone, like the rest
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", VAR_DIR / "photos"))
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_PIXELS = 50_000_000

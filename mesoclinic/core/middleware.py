@@ -38,6 +38,19 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Nothing mesoclinic answers is kept by a browser or a proxy cache: pages and API
+    answers carry patient data, or may (static files are answered before this)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class ClinicContextMiddleware:
     """Puts the membership of the clinic the user works in on the request (pages only: the
     API takes the clinic from its token), and activates the clinic's time zone."""

@@ -7,17 +7,25 @@ WORKERS ?= 3
 PG_PORT ?= 54329
 PG_URL := postgres://postgres@127.0.0.1:$(PG_PORT)/mesoclinic
 
-.PHONY: run serve install install-dev system-deps test test-sqlite test-postgres lint bench pg-start pg-stop clean
+.PHONY: lock run serve install install-dev system-deps test test-sqlite test-postgres lint bench pg-start pg-stop clean
 
-$(VENV)/.runtime: requirements.txt
+# The lock files pin every package, with its hashes: a release elsewhere changes nothing
+# here until `make lock` is run again.
+$(VENV)/.runtime: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+## lock: pin requirements*.txt again, with hashes, into requirements*.lock
+lock: $(VENV)/.runtime
+	$(BIN)/pip install --quiet pip-tools
+	for f in requirements requirements-dev; do \
+	    $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	        --no-emit-find-links --output-file $$f.lock $$f.txt || exit 1; done
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

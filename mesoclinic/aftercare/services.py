@@ -84,14 +84,11 @@ def session_finish(*, actor: Actor, session: Session, data: SessionCompleteIn) -
                     due_at=session.ended_at + timedelta(hours=hours))
             for label, hours in CHECKIN_SCHEDULE])
 
-        def enqueue() -> None:
-            send_aftercare_email.enqueue(session.pk)
-            for checkin in checkins:
-                send_checkin.using(run_after=checkin.due_at).enqueue(checkin.pk)
-
-        # Tasks are queued only once the session is saved, so a worker never runs one for a
-        # session that was rolled back.
-        transaction.on_commit(enqueue)
+        # Queued in the session's own transaction (the task queue is a table of the same
+        # database): a completed session always has its messages, a rolled-back one none.
+        send_aftercare_email.enqueue(session.pk)
+        for checkin in checkins:
+            send_checkin.using(run_after=checkin.due_at).enqueue(checkin.pk)
     return session
 
 

@@ -102,7 +102,8 @@ def comparison_request(*, actor: Actor, patient: Patient, before: Photo, after: 
         region=region.model_dump(), created_by=actor.user, created_at=clock.now())
     audit_record(actor=actor, action="comparison.create", object_type="comparison",
                  object_id=comparison.pk, patient_id=patient.pk)
-    transaction.on_commit(lambda: analyse_comparison.enqueue(comparison.pk))
+    # In the same transaction as the comparison (the queue is a table of this database).
+    analyse_comparison.enqueue(comparison.pk)
     return comparison
 
 

@@ -4,6 +4,7 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.openapi.schema import OpenAPISchema
 
 from mesoclinic.aftercare.api import router as aftercare_router
 from mesoclinic.booking.api import router as booking_router
@@ -17,7 +18,38 @@ from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.patients.services import PossibleDuplicate
 
-api = NinjaAPI(
+ERROR_SCHEMA = {"type": "object", "required": ["detail", "code"], "properties": {
+    "detail": {"type": "string"}, "code": {"type": "string"},
+    "field": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+VALIDATION_SCHEMA = {"type": "object", "required": ["detail"], "properties": {
+    "detail": {"type": "array", "items": {"type": "object"}}}}
+
+
+class MesoclinicAPI(NinjaAPI):
+    """Every operation declares the answers any of them can give: 400 for a body that is
+    not JSON, 422 when the request does not fit its schema, and 401 for those that need a
+    token."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", {
+                    "description": "A body that is not JSON, or a value out of range",
+                    "content": {"application/json": {"schema": ERROR_SCHEMA}}})
+                responses.setdefault("422", {
+                    "description": "The request does not fit the schema",
+                    "content": {"application/json": {"schema": VALIDATION_SCHEMA}}})
+                if operation.get("security"):
+                    responses.setdefault("401", {
+                        "description": "No valid token",
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}}})
+        return schema
+
+
+api = MesoclinicAPI(
     title="mesoclinic API",
     version="1",
     description="Patients and the mesotherapy catalogue of a clinic. Every read and write of "

@@ -362,7 +362,8 @@ def list_products(request: HttpRequest) -> list:
     return list(clinic_products(actor=api_actor(request)))
 
 
-@router.post("/products", response={201: ProductOut, **ERRORS})
+@router.post("/products", response={201: ProductOut, 409: ErrorOut, **ERRORS},
+             summary="Add a product (409: the clinic already has one of that name)")
 def create_product(request: HttpRequest, payload: ProductIn) -> Status:
     actor = api_actor(request)
     return Status(201, product_create(actor=actor, name=payload.name,

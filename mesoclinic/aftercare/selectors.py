@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from mesoclinic.aftercare.escalation import EventFacts, escalation_reasons, is_open
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
 from mesoclinic.catalog.models import AftercareAdvice
+from mesoclinic.core import moments
+from mesoclinic.core.audit import audit_listing
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.roles import require_clinician
-from mesoclinic.courses.models import Session
+from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.patients.models import Patient
 
 
@@ -93,3 +95,28 @@ def recent_checkins(*, actor: Actor, limit: int = 20) -> list[CheckIn]:
 
 def patient_checkins(*, patient: Patient) -> list[CheckIn]:
     return list(CheckIn.objects.filter(patient=patient).order_by("due_at"))
+
+
+@dataclass(frozen=True)
+class Today:
+    flags: list[Flag]
+    checkins: list[CheckIn]
+    sessions: list[Session]
+
+
+def clinic_today(*, actor: Actor, now: datetime) -> Today:
+    """The practitioners' day: flags to review, answered check-ins, today's sessions; one
+    audit event names every patient shown."""
+    require_clinician(actor.role)
+    today = moments.local_day(now, actor.clinic)
+    sessions = list(Session.objects.filter(
+        clinic_id=actor.clinic_id, scheduled_on=today,
+        status__in=[SessionStatus.PLANNED, SessionStatus.IN_PROGRESS])
+        .select_related("patient", "plan__indication").order_by("id"))
+    found = Today(flags=clinic_flags(actor=actor, now=now),
+                  checkins=recent_checkins(actor=actor), sessions=sessions)
+    shown = [f.event.patient_id for f in found.flags] + \
+        [c.patient_id for c in found.checkins] + [s.patient_id for s in sessions]
+    if shown:
+        audit_listing(actor=actor, action="dashboard.view", patient_ids=shown)
+    return found

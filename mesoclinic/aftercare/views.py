@@ -16,8 +16,7 @@ from mesoclinic.aftercare.models import Outcome, Severity
 from mesoclinic.aftercare.selectors import (
     access_adverse_event,
     aftercare_for,
-    clinic_flags,
-    recent_checkins,
+    clinic_today,
 )
 from mesoclinic.aftercare.services import (
     AdverseEventIn,
@@ -33,6 +32,7 @@ from mesoclinic.aftercare.services import (
 )
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect
 from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
@@ -92,6 +92,10 @@ def public_checkin(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "consultation/public_error.html", {"message": error.message},
                       status=404)
     timezone.activate(checkin.clinic.zoneinfo)
+    if request.method == "GET":  # the holder of the link reads the patient's check-in
+        audit_record(actor=None, clinic=checkin.clinic, ip=client_ip(request),
+                     action="checkin.open", object_type="checkin", object_id=checkin.pk,
+                     patient_id=checkin.patient_id)
     context: dict[str, Any] = {
         "checkin": checkin, "clinic": checkin.clinic, "patient": checkin.patient,
         "effects": SideEffect.objects.order_by("seriousness", "name"),
@@ -196,11 +200,6 @@ def adverse_event_detail(request: HttpRequest, actor: Actor, event_id: int) -> H
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     if actor.role == Role.RECEPTION:
         return redirect("patient_list")
-    today = timezone.localdate()
-    sessions = Session.objects.filter(clinic_id=actor.clinic_id, scheduled_on=today,
-                                      status__in=[SessionStatus.PLANNED,
-                                                  SessionStatus.IN_PROGRESS]) \
-        .select_related("patient", "plan__indication").order_by("id")
+    today = clinic_today(actor=actor, now=clock.now())
     return render(request, "aftercare/dashboard.html", {
-        "flags": clinic_flags(actor=actor, now=clock.now()),
-        "checkins": recent_checkins(actor=actor), "sessions": sessions})
+        "flags": today.flags, "checkins": today.checkins, "sessions": today.sessions})

@@ -247,5 +247,6 @@ def cancel_for_patient(request: HttpRequest, appointment_id: int) -> Appointment
 
     actor = api_actor(request)
     return appointment_cancel(appointment=access_appointment(actor=actor,
-                                                             appointment_id=appointment_id),
+                                                             appointment_id=appointment_id,
+                                                             audit=False),
                               reason="cancelled through the API", actor=actor, ip=actor.ip)

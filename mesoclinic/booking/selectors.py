@@ -23,6 +23,7 @@ from mesoclinic.booking.models import (
     WorkingHours,
 )
 from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Clinic, Membership, Role
@@ -214,23 +215,31 @@ def appointment_timeline(*, patient: Patient) -> list[TimelineEntry]:
                 status=AppointmentStatus.CANCELLED).select_related("type", "practitioner")]
 
 
-def access_appointment(*, actor: Actor, appointment_id: int) -> Appointment:
+def access_appointment(*, actor: Actor, appointment_id: int, audit: bool = True
+                       ) -> Appointment:
     appointment = Appointment.objects.select_related("patient", "type", "practitioner",
                                                      "clinic").filter(
         pk=appointment_id, clinic_id=actor.clinic_id).first()
     if appointment is None:
         raise NotFound(_("No such appointment."))
+    if audit:
+        audit_record(actor=actor, action="appointment.view", object_type="appointment",
+                     object_id=appointment.pk, patient_id=appointment.patient_id)
     return appointment
 
 
 def calendar(*, actor: Actor, first: date, days: int) -> list[Appointment]:
+    """The clinic's appointments of those days; the read names every patient shown."""
     tz = actor.clinic.zoneinfo
     start = datetime.combine(first, datetime.min.time(), tz)
     end = start + timedelta(days=days)
-    return list(Appointment.objects.filter(clinic_id=actor.clinic_id, starts_at__gte=start,
-                                           starts_at__lt=end)
-                .exclude(status=AppointmentStatus.CANCELLED)
-                .select_related("patient", "type", "practitioner").order_by("starts_at"))
+    found = list(Appointment.objects.filter(clinic_id=actor.clinic_id, starts_at__gte=start,
+                                            starts_at__lt=end)
+                 .exclude(status=AppointmentStatus.CANCELLED)
+                 .select_related("patient", "type", "practitioner").order_by("starts_at"))
+    audit_listing(actor=actor, action="calendar.view",
+                  patient_ids=[a.patient_id for a in found])
+    return found
 
 
 def feed_membership(*, key: str) -> Membership | None:
@@ -242,8 +251,15 @@ def feed_membership(*, key: str) -> Membership | None:
 
 
 def feed_appointments(*, membership: Membership) -> list[Appointment]:
+    """The practitioner's appointments for their calendar app; the read is audited as
+    theirs (initials only leave, but they are still patients' appointments)."""
     since = clock.now() - timedelta(days=30)
-    return list(Appointment.objects.filter(
+    found = list(Appointment.objects.filter(
         Q(status=AppointmentStatus.BOOKED) | Q(status=AppointmentStatus.COMPLETED),
         practitioner_id=membership.user_id, clinic_id=membership.clinic_id,
-        starts_at__gte=since).select_related("type", "clinic").order_by("starts_at"))
+        starts_at__gte=since).select_related("type", "clinic", "patient")
+        .order_by("starts_at"))
+    if found:
+        audit_listing(actor=None, clinic=membership.clinic, user=membership.user,
+                      action="calendar_feed.read", patient_ids=[a.patient_id for a in found])
+    return found

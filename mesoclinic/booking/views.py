@@ -56,6 +56,7 @@ from mesoclinic.booking.services import (
 )
 from mesoclinic.catalog.models import Indication
 from mesoclinic.core import clock, moments
+from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
@@ -198,6 +199,10 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
                       status=404)
     clinic = appointment.clinic
     timezone.activate(clinic.zoneinfo)
+    if request.method == "GET":  # the holder of the link reads the appointment
+        audit_record(actor=None, clinic=clinic, ip=client_ip(request),
+                     action="appointment.open", object_type="appointment",
+                     object_id=appointment.pk, patient_id=appointment.patient_id)
     error = None
     if request.method == "POST":
         try:
@@ -253,7 +258,8 @@ def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
 @staff_view()
 @require_http_methods(["GET", "POST"])
 def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
-    appointment = access_appointment(actor=actor, appointment_id=appointment_id)
+    appointment = access_appointment(actor=actor, appointment_id=appointment_id,
+                                     audit=request.method == "GET")
     if request.method == "POST":
         try:
             if request.POST.get("action") == "cancel":

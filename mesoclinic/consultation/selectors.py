@@ -102,15 +102,14 @@ def patient_photos(*, patient: Patient) -> list[Photo]:
 
 
 def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
-    """A photo of a patient of the actor's clinic. Opening the full picture is audited; the
-    thumbnails are part of the record page, whose opening is audited already."""
+    """A photo of a patient of the actor's clinic; every fetch is audited, the thumbnail's
+    too (it can be fetched on its own, without the record page)."""
     photo = Photo.objects.select_related("patient").filter(
         pk=photo_id, clinic_id=actor.clinic_id).first()
     if photo is None:
         raise NotFound(_("No such photo."))
-    if original:
-        audit_record(actor=actor, action="photo.view", object_type="photo",
-                     object_id=photo.pk, patient_id=photo.patient_id)
+    audit_record(actor=actor, action="photo.view" if original else "photo.thumbnail",
+                 object_type="photo", object_id=photo.pk, patient_id=photo.patient_id)
     return photo
 
 

@@ -149,6 +149,15 @@ def intake_link_revoke(request: HttpRequest, actor: Actor, patient_id: int,
 # Intake and consent, by the patient through a signed link -------------------------
 
 
+def _audit_link_read(request: HttpRequest, link: Any) -> None:
+    """Whoever holds the link reads the patient's name and questions: audited, like any
+    other read of a patient's data (writes are audited by their service)."""
+    if request.method == "GET":
+        audit_record(actor=None, clinic=link.patient.clinic, ip=client_ip(request),
+                     action="link.open", object_type="patient_link", object_id=link.pk,
+                     patient_id=link.patient_id)
+
+
 def _public_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
     return render(request, "consultation/public_error.html", {"message": error.message},
                   status=404 if isinstance(error, NotFound) else 409)
@@ -162,6 +171,7 @@ def public_intake(request: HttpRequest, token: str) -> HttpResponse:
         return _public_error(request, error)
     patient = link.patient
     timezone.activate(patient.clinic.zoneinfo)
+    _audit_link_read(request, link)
     if link.intake_at is not None:
         # Answered once through this link: straight on to the consent, or done.
         return redirect("public_consent", token=token) if link.consent_at is None else \
@@ -223,6 +233,7 @@ def public_consent(request: HttpRequest, token: str) -> HttpResponse:
         return _public_error(request, error)
     patient = link.patient
     timezone.activate(patient.clinic.zoneinfo)
+    _audit_link_read(request, link)
 
     def done() -> HttpResponse:
         return render(request, "consultation/public_done.html",

@@ -97,6 +97,17 @@ def audit_record(
     return event
 
 
+def audit_listing(*, actor: Actor | None, action: str, patient_ids: list[int],
+                  clinic: Clinic | None = None, user: User | None = None,
+                  ip: str | None = None) -> AuditEvent:
+    """One event for a page or an answer that shows several patients: it names them all
+    (one patient's listing is that patient's event)."""
+    unique = sorted(set(patient_ids))
+    return audit_record(actor=actor, action=action, clinic=clinic, user=user, ip=ip,
+                        patient_id=unique[0] if len(unique) == 1 else None,
+                        detail={"patients": unique})
+
+
 # Checkpoints ---------------------------------------------------------------------------
 
 _last_checkpoint = 0.0

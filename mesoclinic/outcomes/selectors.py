@@ -49,12 +49,16 @@ def progress(*, patient: Patient) -> list[Series]:
     return sorted(series.values(), key=lambda s: s.scale.name)
 
 
-def access_comparison(*, actor: Actor, comparison_id: int) -> PhotoComparison:
+def access_comparison(*, actor: Actor, comparison_id: int, audit: bool = True
+                      ) -> PhotoComparison:
     require_clinician(actor.role)
     comparison = PhotoComparison.objects.select_related("before", "after", "patient").filter(
         pk=comparison_id, clinic_id=actor.clinic_id).first()
     if comparison is None:
         raise NotFound(_("No such comparison."))
+    if audit:
+        audit_record(actor=actor, action="comparison.view", object_type="comparison",
+                     object_id=comparison.pk, patient_id=comparison.patient_id)
     return comparison
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.patients import search_keys
@@ -75,7 +75,7 @@ def patient_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> li
         action="patient.search",
         object_type="patient",
         detail={"query": query[:200], "results": len(found),
-                "patient_ids": [p.pk for p in found]},
+                "patients": [p.pk for p in found]},
     )
     return found
 
@@ -83,7 +83,8 @@ def patient_search(*, actor: Actor, query: str, limit: int = SEARCH_LIMIT) -> li
 def patient_possible_duplicates(
     *, actor: Actor, first_name: str, last_name: str, date_of_birth: date
 ) -> list[Patient]:
-    return list(
+    """Records that may be the same person; shown to the one registering, so audited."""
+    found = list(
         Patient.objects.filter(
             clinic_id=actor.clinic_id,
             first_key=search_keys.name_key(first_name),
@@ -91,6 +92,10 @@ def patient_possible_duplicates(
             date_of_birth=date_of_birth,
         ).order_by("id")
     )
+    if found:
+        audit_listing(actor=actor, action="patient.duplicates",
+                      patient_ids=[p.pk for p in found])
+    return found
 
 
 def patient_revisions(*, patient: Patient) -> QuerySet[PatientRevision]:

@@ -72,7 +72,8 @@ pg-stop:
 BENCHES = bench/patient_search.py --patients 100000 && \
 	    $(BIN)/python bench/analytics.py --sessions 1000000 && \
 	    $(BIN)/python bench/search_near_me.py --clinics 10000 && \
-	    $(BIN)/python bench/booking_contested.py --clients 16 --times 150
+	    $(BIN)/python bench/booking_contested.py --clients 16 --times 150 && \
+	    $(BIN)/python bench/audit_writes.py --writers 8 --events 400
 
 bench: install-dev system-deps
 	$(BIN)/python bench/photo_alignment.py

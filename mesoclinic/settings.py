@@ -47,8 +47,6 @@ SECRET_KEY = _key("SECRET_KEY", "secret_key")
 AUDIT_KEY = _key("AUDIT_KEY", "audit_key")
 # Signed checkpoints of each chain's head, appended outside the database; point it at
 # storage the database's administrators cannot rewrite (another host, an append-only mount).
-AUDIT_CHECKPOINT_FILE = Path(os.environ.get("AUDIT_CHECKPOINT_FILE",
-                                            VAR_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "5"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -155,6 +153,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# One checkpoint file a database (they describe that database's chains).
+_database_name = Path(str(DATABASES["default"]["NAME"])).stem
+AUDIT_CHECKPOINT_FILE = Path(os.environ.get(
+    "AUDIT_CHECKPOINT_FILE", VAR_DIR / f"audit-checkpoints-{_database_name}.jsonl"))
 
 # Authentication ----------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -1,6 +1,7 @@
 """The audit trail: owners read and filter it; nobody edits it; tampering is found."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 
-from mesoclinic.core.audit import audit_chain_problems
+from mesoclinic.core.audit import audit_chain_problems, audit_seal
 from mesoclinic.core.models import AuditChain, AuditEvent
 from tests.factories import make_patient
 
@@ -115,6 +116,7 @@ def test_an_event_edited_behind_the_applications_back_is_found(personas):
 def test_a_removed_event_is_found(personas):
     for _ in range(3):
         make_patient(clinic=personas.clinic)
+    audit_seal()
     middle = AuditEvent.objects.filter(clinic=personas.clinic).order_by("sequence")[1]
     drop_the_database_guard()
     with connection.cursor() as cursor:
@@ -124,6 +126,7 @@ def test_a_removed_event_is_found(personas):
 
 def test_removing_the_newest_event_is_found(personas):
     make_patient(clinic=personas.clinic)
+    audit_seal()
     last = AuditEvent.objects.filter(clinic=personas.clinic).order_by("-sequence").first()
     drop_the_database_guard()
     with connection.cursor() as cursor:
@@ -196,3 +199,31 @@ def test_the_checkpoint_file_and_keys_are_readable_by_their_owner_only(personas,
     mode = stat.S_IMODE(settings.AUDIT_CHECKPOINT_FILE.stat().st_mode)
     assert mode == 0o600
     assert stat.S_IMODE((settings.VAR_DIR / "audit_key").stat().st_mode) == 0o600
+
+
+def test_events_are_written_without_a_chain_lock_and_sealed_in_order(personas):
+    for _ in range(3):
+        make_patient(clinic=personas.clinic)
+    written = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("id"))
+    assert all(e.sequence is None for e in written)  # nothing waited for the chain
+    assert audit_seal() >= 3
+    sealed = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("id"))
+    assert [e.sequence for e in sealed] == list(range(1, len(sealed) + 1))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(sealed))
+    assert audit_seal() == 0  # sealed once only
+    assert list(audit_chain_problems()) == []
+
+
+def test_the_database_lets_the_sealer_fill_the_chain_fields_once_and_nothing_else(personas):
+    from django.db import DatabaseError, transaction
+
+    make_patient(clinic=personas.clinic)
+    event = AuditEvent.objects.filter(clinic=personas.clinic).first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET sequence = 99, action = 'x' WHERE id = %s",
+                       [event.pk])
+    audit_seal()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET sequence = 99 WHERE id = %s", [event.pk])

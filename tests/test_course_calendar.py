@@ -186,12 +186,12 @@ def test_booking_a_course_costs_a_fixed_number_of_queries(
     actor = actor_for(personas.practitioner)
     # Six sessions: the practitioner's free times read once for the whole course, then per
     # session the appointment, its slot claims, its audit event and its two reminders.
-    with django_assert_num_queries(109):
+    with django_assert_num_queries(77):
         plan_book(actor=actor, plan=course["plan"])
     with django_assert_num_queries(12):  # nothing to change
         plan_book(actor=actor, plan=course["plan"])
     headers = api_headers(personas.practitioner)
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(20):
         client.get(f"/api/v1/patients/{course['patient'].pk}/checklist",
                    {"practitioner": personas.practitioner.user_id, "plan": course["plan"].pk},
                    **headers)

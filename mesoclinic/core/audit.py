@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
@@ -31,18 +32,21 @@ def _scope_for(clinic_id: int | None) -> str:
     return f"clinic:{clinic_id}" if clinic_id else "system"
 
 
-def _locked_chain(scope: str) -> AuditChain:
-    # The chain head is locked so that concurrent writers of one clinic take turns:
-    # each needs the previous event's hash and the next sequence number.
-    chain = AuditChain.objects.select_for_update().filter(scope=scope).first()
-    if chain is not None:
+def _chain_head(scope: str, *, wait: bool = True) -> AuditChain | None:
+    """The chain's head, locked: only the sealer takes this lock, so that events of one
+    chain get consecutive sequence numbers in order. Without ``wait``, a chain another
+    sealer holds is left to it (PostgreSQL; SQLite has one writer at a time anyway)."""
+    heads = AuditChain.objects.select_for_update(
+        skip_locked=not wait and connection.features.has_select_for_update_skip_locked)
+    chain = heads.filter(scope=scope).first()
+    if chain is not None or not wait:
         return chain
     try:
         with transaction.atomic():
             AuditChain.objects.create(scope=scope)
     except IntegrityError:
-        pass  # another writer created it first; lock theirs
-    return AuditChain.objects.select_for_update().get(scope=scope)
+        pass  # another sealer created it first; lock theirs
+    return heads.get(scope=scope)
 
 
 def _json_safe(detail: dict[str, Any] | None) -> dict[str, Any]:
@@ -69,32 +73,72 @@ def audit_record(
         user = actor.user
         ip = actor.ip
     clinic_id = clinic.pk if clinic else None
-    scope = _scope_for(clinic_id)
-    with transaction.atomic():
-        chain = _locked_chain(scope)
-        event = AuditEvent(
-            scope=scope,
-            sequence=chain.last_sequence + 1,
-            at=clock.now(),
-            actor=user,
-            actor_email=user.email if user else "",
-            role=actor.role if actor else "",
-            clinic_id=clinic_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            patient_id=patient_id,
-            ip=ip,
-            detail=_json_safe(detail),
-            prev_hash=chain.last_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        AuditChain.objects.filter(pk=chain.pk).update(
-            last_sequence=event.sequence, last_hash=event.hash
-        )
-        transaction.on_commit(checkpoint_if_due)
+    # Written at once, with no lock: the sealer chains it after the request commits.
+    event = AuditEvent(
+        scope=_scope_for(clinic_id),
+        at=clock.now(),
+        actor=user,
+        actor_email=user.email if user else "",
+        role=actor.role if actor else "",
+        clinic_id=clinic_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        patient_id=patient_id,
+        ip=ip,
+        detail=_json_safe(detail),
+    )
+    event.hash = event.compute_hash()  # the content alone, until sealed
+    event.save(force_insert=True)
+    transaction.on_commit(seal_and_checkpoint_if_due)
     return event
+
+
+# Sealing -------------------------------------------------------------------------------
+
+_last_seal = 0.0
+SEAL_EVERY_SECONDS = 1.0
+
+
+def audit_seal(*, wait: bool = True, batch: int = 5000) -> int:
+    """Chain the events written since the last seal, each chain in the order the events
+    were written; answers how many were sealed. An event whose content no longer matches
+    its written hash is left unsealed, for `audit_verify` to report."""
+    global _last_seal
+    sealed = 0
+    scopes = AuditEvent.objects.filter(sequence__isnull=True).values_list(
+        "scope", flat=True).distinct()
+    for scope in sorted(set(scopes)):
+        with transaction.atomic():
+            chain = _chain_head(scope, wait=wait)
+            if chain is None:
+                continue
+            events = AuditEvent.objects.filter(scope=scope, sequence__isnull=True) \
+                .order_by("id")[:batch]
+            sequence, previous = chain.last_sequence, chain.last_hash
+            for event in events:
+                if not hmac.compare_digest(event.compute_hash(), event.hash):
+                    continue
+                event.sequence, event.prev_hash = sequence + 1, previous
+                event.hash = event.compute_hash()
+                # The one update the database allows of an event: its chain fields, once.
+                QuerySet.update(AuditEvent.objects.filter(pk=event.pk, sequence__isnull=True),
+                                sequence=event.sequence, prev_hash=event.prev_hash,
+                                hash=event.hash)
+                sequence, previous = event.sequence, event.hash
+                sealed += 1
+            AuditChain.objects.filter(pk=chain.pk).update(last_sequence=sequence,
+                                                          last_hash=previous)
+    _last_seal = time.monotonic()
+    return sealed
+
+
+def seal_and_checkpoint_if_due() -> None:
+    """After a committed request: seal what it wrote (at most once a second a process,
+    never waiting for another sealer), and a checkpoint every few minutes."""
+    if time.monotonic() - _last_seal >= SEAL_EVERY_SECONDS:
+        audit_seal(wait=False)
+    checkpoint_if_due()
 
 
 def audit_listing(*, actor: Actor | None, action: str, patient_ids: list[int],
@@ -122,6 +166,7 @@ def audit_checkpoint_write() -> int:
     """Append every chain's head (scope, sequence, hash, time), signed with the audit key,
     to the checkpoint file; answers how many chains were written."""
     global _last_checkpoint
+    audit_seal()
     path = Path(settings.AUDIT_CHECKPOINT_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -175,8 +220,12 @@ class ChainProblem:
 
 
 def audit_chain_problems(*, batch_size: int = 5000) -> Iterator[ChainProblem]:
-    """Walk every chain and report edited, removed or reordered events, and chains that
-    no longer reach their last signed checkpoint."""
+    """Seal what is waiting, then walk every chain and report edited, removed or reordered
+    events, events that could not be sealed, and chains that no longer reach their last
+    signed checkpoint."""
+    audit_seal()
+    for event in AuditEvent.objects.filter(sequence__isnull=True).order_by("id"):
+        yield ChainProblem(event.scope, 0, "content was changed")
     checkpoints, file_problems = _last_checkpoints()
     for problem in file_problems:
         yield ChainProblem("checkpoints", 0, problem)
@@ -190,7 +239,8 @@ def audit_chain_problems(*, batch_size: int = 5000) -> Iterator[ChainProblem]:
         seen_keyed = False
         checkpoint = checkpoints.get(chain.scope)
         checkpoint_found = checkpoint is None or checkpoint["sequence"] == 0
-        events = AuditEvent.objects.filter(scope=chain.scope).order_by("sequence")
+        events = AuditEvent.objects.filter(scope=chain.scope, sequence__isnull=False) \
+            .order_by("sequence")
         for event in events.iterator(chunk_size=batch_size):
             if event.keyed:
                 seen_keyed = True

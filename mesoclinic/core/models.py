@@ -153,8 +153,8 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 class AuditChain(models.Model):
     """The head of one hash chain of audit events (one chain per clinic, one for the rest).
 
-    Writers lock this row so that events of one chain get consecutive sequence numbers and
-    each carries the hash of the one before it.
+    Only the sealer locks this row: requests write their events freely, and the sealer
+    gives them, in order, consecutive sequence numbers and the hash of the one before.
     """
 
     scope = models.CharField(max_length=40, unique=True)
@@ -166,7 +166,7 @@ class AuditEvent(models.Model):
     """Who did what to which patient's data, when and from where. Append-only."""
 
     scope = models.CharField(max_length=40)
-    sequence = models.BigIntegerField()
+    sequence = models.BigIntegerField(null=True)  # None until the sealer chains it
     at = models.DateTimeField(default=now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -182,7 +182,9 @@ class AuditEvent(models.Model):
     )
     ip = models.GenericIPAddressField(null=True)
     detail = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    # Written: the HMAC of the content alone; sealed: the HMAC of the content, its sequence
+    # and the previous event's hash (see core.audit).
     hash = models.CharField(max_length=64)
     # Events written before the chain was keyed carry a plain SHA-256; they may only open a
     # chain, never follow a keyed event.

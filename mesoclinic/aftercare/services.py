@@ -24,7 +24,7 @@ from mesoclinic.consultation.services import photo_add_for_patient
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound
+from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound, RowId
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.courses.models import Session
@@ -51,7 +51,7 @@ class AdverseEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     side_effect: str = Field(max_length=60)
-    session: int | None = None
+    session: RowId | None = None
     onset_at: datetime
     severity: Severity
     serious: bool = False

@@ -30,7 +30,7 @@ from mesoclinic.booking.services import (
 )
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.context import client_ip
-from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.errors import InvalidInput, RowId
 from mesoclinic.core.web import FIRST_DAY, LAST_DAY
 
 router = Router(tags=["booking"])
@@ -207,8 +207,8 @@ def appointments(request: HttpRequest, params: Query[CalendarQuery]) -> list:
 
 
 class StaffBookingIn(Schema):
-    patient: int
-    practitioner: int = Field(description="The practitioner's user id")
+    patient: RowId
+    practitioner: RowId = Field(description="The practitioner's user id")
     kind: str = "consultation"
     starts_at: datetime
 

@@ -39,7 +39,7 @@ from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError
+from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
 from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
@@ -249,7 +249,7 @@ class OnlineBookingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: AppointmentKind
-    practitioner: int = Field(description="The practitioner's user id")
+    practitioner: RowId = Field(description="The practitioner's user id")
     starts_at: datetime
     person: PersonIn
 

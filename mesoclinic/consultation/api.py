@@ -34,7 +34,7 @@ from mesoclinic.consultation.services import (
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock
 from mesoclinic.core.api import ERRORS, api_actor
-from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.errors import InvalidInput, RowId
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.selectors import access_course_of
 from mesoclinic.inventory.selectors import access_products
@@ -195,13 +195,13 @@ def withdraw_consent(request: HttpRequest, patient_id: int, consent_id: int,
 
 
 class ChecklistQuery(Schema):
-    practitioner: int = Field(description="The practitioner's user id")
+    practitioner: RowId = Field(description="The practitioner's user id")
     at: datetime | None = Field(default=None, description="ISO 8601; now if left out")
-    products: list[int] = Field(default_factory=list, description="Planned product ids")
-    plan: int | None = Field(default=None, description="A treatment plan of the patient: its "
+    products: list[RowId] = Field(default_factory=list, description="Planned product ids")
+    plan: RowId | None = Field(default=None, description="A treatment plan of the patient: its "
                              "course rules are checked for its next session, and its "
                              "products when none are named")
-    session: int | None = Field(default=None, description="A session of the patient: the "
+    session: RowId | None = Field(default=None, description="A session of the patient: the "
                                 "course rules are checked for it (implies its plan)")
 
 

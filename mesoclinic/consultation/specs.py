@@ -18,6 +18,7 @@ from pydantic import (
 
 from mesoclinic.consultation.models import AllergyResult, Condition, MedicationClass
 from mesoclinic.core import clock
+from mesoclinic.core.errors import RowId
 
 
 def _not_future(value: date | None) -> date | None:
@@ -77,8 +78,8 @@ class IntakeIn(BaseModel):
 class InjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product: int
-    lot: int
+    product: RowId
+    lot: RowId
     site: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=100)]
 

@@ -14,7 +14,7 @@ from ninja.security import HttpBearer
 
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
-from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError
+from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Membership
 from mesoclinic.core.selectors import membership_for_token, memberships_of
 from mesoclinic.core.services import api_token_issue
@@ -61,7 +61,7 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     email: str
     password: str
-    clinic_id: int | None = None
+    clinic_id: RowId | None = None
     otp: str | None = None
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
+
 
 class MesoclinicError(Exception):
     """Base: carries a stable code and a message meant for the user."""
@@ -37,3 +41,8 @@ class Conflict(MesoclinicError):
 class InvalidInput(MesoclinicError):
     code = "invalid"
     status = 400
+
+
+# An id given in a request: a row's id is a positive signed 64-bit integer, so anything
+# else names nothing and is refused with the field's name (422), before any query.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]

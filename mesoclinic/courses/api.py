@@ -13,6 +13,7 @@ from mesoclinic.aftercare.services import session_finish
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
+from mesoclinic.core.errors import RowId
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
 from mesoclinic.courses.selectors import (
@@ -159,7 +160,7 @@ def _course_booking_out(booking: CourseBooking) -> CourseBookingOut:
 
 
 class PlanBookIn(Schema):
-    practitioner: int | None = Field(default=None, description="The practitioner's user id; "
+    practitioner: RowId | None = Field(default=None, description="The practitioner's user id; "
                                      "the caller (or the plan's author) if left out")
 
 
@@ -320,7 +321,7 @@ class ProductOut(Schema):
 
 
 class LotIn(Schema):
-    product: int
+    product: RowId
     number: str = Field(min_length=1, max_length=60)
     expiry: date
     quantity: Decimal = Field(ge=0, le=100000, decimal_places=2)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from mesoclinic.core.errors import RowId
+
 Reaction = Annotated[str, StringConstraints(pattern=r"^(burning|bleeding|pain|bruising|"
                                                     r"swelling|redness|vasovagal|other)$")]
 
@@ -15,7 +17,7 @@ Reaction = Annotated[str, StringConstraints(pattern=r"^(burning|bleeding|pain|br
 class CocktailItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product: int
+    product: RowId
     dose_ml: Decimal = Field(gt=0, le=50, decimal_places=2)
 
 
@@ -48,7 +50,7 @@ class PlanIn(BaseModel):
 class InjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lot: int
+    lot: RowId
     chart_map: str = Field(pattern=r"^(face|scalp|body-front|body-back)$")
     zone: str = Field(default="", max_length=40)
     whole_zone: bool = False

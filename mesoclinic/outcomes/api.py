@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from mesoclinic.catalog.models import OutcomeScale
 from mesoclinic.consultation.models import Photo
 from mesoclinic.core.api import ERRORS, api_actor
-from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.errors import InvalidInput, NotFound, RowId
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
 from mesoclinic.outcomes.selectors import (
@@ -65,8 +65,8 @@ def create_measurement(request: HttpRequest, patient_id: int, payload: Measureme
 
 
 class ComparisonIn(Schema):
-    before: int
-    after: int
+    before: RowId
+    after: RowId
     region: RegionIn
 
 

@@ -16,7 +16,7 @@ from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.errors import InvalidInput, NotFound, RowId
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import TreatmentPlan
 from mesoclinic.courses.services import plan_record_improvement
@@ -32,7 +32,7 @@ class MeasurementIn(BaseModel):
     value: Decimal = Field(ge=-1000, le=10000, decimal_places=2)
     rated_by: str = Field(pattern=r"^(practitioner|patient|measured)$")
     measured_on: date
-    plan: int | None = None
+    plan: RowId | None = None
     notes: str = Field(default="", max_length=500)
 
 

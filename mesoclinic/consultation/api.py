@@ -86,7 +86,7 @@ def submit_intake(request: HttpRequest, patient_id: int, payload: IntakeIn) -> S
                                      channel=IntakeChannel.STAFF, actor=actor, ip=actor.ip))
 
 
-class InjectionOut(Schema):
+class AllergyInjectionOut(Schema):
     product: int = Field(alias="product_id")
     lot: int = Field(alias="lot_id")
     site: str
@@ -99,7 +99,7 @@ class AllergyTestOut(Schema):
     reaction: str
     read_at: datetime | None
     readable_from: datetime
-    injections: list[InjectionOut]
+    injections: list[AllergyInjectionOut]
 
     @staticmethod
     def resolve_readable_from(obj: AllergyTest) -> datetime:

@@ -75,7 +75,7 @@ class IntakeIn(BaseModel):
     allergies: LongText = ""
 
 
-class InjectionIn(BaseModel):
+class AllergyInjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product: RowId
@@ -89,7 +89,7 @@ class AllergyTestIn(BaseModel):
 
     given_at: datetime | None = Field(
         default=None, description="When the injections were given; now if left out.")
-    injections: list[InjectionIn] = Field(min_length=2, max_length=2)
+    injections: list[AllergyInjectionIn] = Field(min_length=2, max_length=2)
 
 
 class AllergyReadIn(BaseModel):

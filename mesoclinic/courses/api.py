@@ -34,7 +34,7 @@ from mesoclinic.courses.services import (
     plan_record_improvement,
     session_start,
 )
-from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
+from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn, SessionMoveIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.inventory.selectors import access_lot, access_products, clinic_lots, clinic_products
 from mesoclinic.inventory.services import lot_create, product_create
@@ -175,10 +175,6 @@ def book_plan(request: HttpRequest, plan_id: int, payload: PlanBookIn | None = N
         if payload and payload.practitioner is not None else None
     return _course_booking_out(course_booking.plan_book(actor=actor, plan=plan,
                                                         practitioner=practitioner))
-
-
-class SessionMoveIn(Schema):
-    scheduled_on: date
 
 
 @router.post("/sessions/{int:session_id}/move", response={200: CourseBookingOut, **ERRORS},

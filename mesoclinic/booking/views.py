@@ -60,7 +60,13 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
-from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
+from mesoclinic.core.web import (
+    parse_form,
+    parse_local_datetime,
+    query_date,
+    render_error,
+    staff_view,
+)
 from mesoclinic.patients.selectors import access_patient
 
 RADII = (5, 10, 25, 50, 100)
@@ -79,9 +85,13 @@ def find(request: HttpRequest) -> HttpResponse:
     radius = int(params["radius"]) if params.get("radius", "").isdigit() else 25
     radius = radius if radius in RADII else 25
     indication = params.get("indication") or None
-    first = max(parse_date(params.get("from", "")) or today, today)
+    try:
+        asked_first, asked_last = query_date(params, "from"), query_date(params, "to")
+    except MesoclinicError as error:
+        return render_error(request, error)
+    first = max(asked_first or today, today)
     horizon = first + timedelta(days=SEARCH_DAYS - 1)
-    last = min(parse_date(params.get("to", "")) or horizon, horizon)
+    last = min(asked_last or horizon, horizon)
     place = None
     error = None
     try:
@@ -123,7 +133,10 @@ def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
     members = list(bookable_members(clinic_ids=[clinic.pk]))
     today = timezone.localdate()
-    first = max(parse_date(request.GET.get("from", "")) or today, today)
+    try:
+        first = max(query_date(request.GET, "from") or today, today)
+    except MesoclinicError as error:
+        return render_error(request, error)
     days = []
     if chosen is not None:
         free = free_times(members=members, appointment_type=chosen, first=first,
@@ -238,7 +251,7 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
 @staff_view()
 def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
-    first = parse_date(request.GET.get("date", "")) or today
+    first = query_date(request.GET, "date") or today
     view = "week" if request.GET.get("view") == "week" else "day"
     days = 7 if view == "week" else 1  # a week is the seven days from the chosen one
     appointments = calendar(actor=actor, first=first, days=days)

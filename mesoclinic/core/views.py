@@ -38,8 +38,8 @@ from mesoclinic.core.selectors import (
 from mesoclinic.core.services import membership_add, membership_update, qualification_set
 from mesoclinic.core.web import (
     needs_second_factor,
-    parse_date,
     parse_int,
+    query_date,
     remember_device,
     second_factor_redirect,
     staff_view,
@@ -268,8 +268,8 @@ def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> Htt
 def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
     params = request.GET
     filters = AuditFilter(
-        date_from=parse_date(params.get("from", "")),
-        date_to=parse_date(params.get("to", "")),
+        date_from=query_date(params, "from"),
+        date_to=query_date(params, "to"),
         user_id=parse_int(params.get("user", "")),
         patient_id=parse_int(params.get("patient", "")),
         action=params.get("action") or None,

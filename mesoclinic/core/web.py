@@ -18,7 +18,7 @@ from django_otp import user_has_device
 from pydantic import BaseModel, ValidationError
 
 from mesoclinic.core.context import Actor, actor_from_request
-from mesoclinic.core.errors import Forbidden, MesoclinicError, NotFound
+from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role, User
 
 View = Callable[..., HttpResponse]
@@ -66,6 +66,20 @@ def parse_date(value: str | None) -> date | None:
     return day if day is None or FIRST_DAY <= day <= LAST_DAY else None
 
 
+def query_date(params: Any, name: str) -> date | None:
+    """A date given in a page's address: None when left out; refused, naming the field, when
+    it is not a date between 1900 and 2200."""
+    value = params.get(name, "")
+    if not value:
+        return None
+    day = parse_date(value)
+    if day is None:
+        raise InvalidInput(_("%(field)s must be a date between %(first)s and %(last)s "
+                             "(YYYY-MM-DD).") % {"field": name, "first": FIRST_DAY.isoformat(),
+                                                 "last": LAST_DAY.isoformat()}, field=name)
+    return day
+
+
 def parse_local_datetime(value: str) -> datetime | None:
     """A date and time typed in a form (datetime-local), in the clinic's time zone (the one
     active for the request); None when it is not one."""
@@ -100,7 +114,8 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
 
 
 def render_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
-    template = "errors/404.html" if isinstance(error, NotFound) else "errors/403.html"
+    template = {404: "errors/404.html", 403: "errors/403.html"}.get(error.status,
+                                                                    "errors/400.html")
     return render(request, template, {"message": error.message}, status=error.status)
 
 
@@ -128,7 +143,7 @@ def staff_view(roles: Iterable[Role] | None = None) -> Callable[[View], View]:
                 return render_error(request, denied)
             try:
                 return view(request, actor, *args, **kwargs)
-            except (NotFound, Forbidden) as error:
+            except (NotFound, Forbidden, InvalidInput) as error:
                 return render_error(request, error)
 
         return wrapper

@@ -199,6 +199,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["clinic", "-at"], name="audit_clinic_at"),
             models.Index(fields=["patient", "-at"], name="audit_patient_at"),
+            # The sealer's work list stays small however long the trail grows.
+            models.Index(fields=["scope", "id"], condition=models.Q(sequence__isnull=True),
+                         name="audit_unsealed"),
         ]
         ordering = ["-at", "-sequence"]
 

@@ -195,3 +195,23 @@ def test_booking_a_course_costs_a_fixed_number_of_queries(
         client.get(f"/api/v1/patients/{course['patient'].pk}/checklist",
                    {"practitioner": personas.practitioner.user_id, "plan": course["plan"].pk},
                    **headers)
+
+
+def test_a_treatment_booked_on_its_own_takes_its_place_in_the_course(personas, course):
+    from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.booking.services import appointment_book
+    from mesoclinic.courses.services import plan_book_proposed
+
+    actor = actor_for(personas.practitioner)
+    first = plan_book_proposed(actor=actor, plan=course["plan"])[0]  # planned, not booked
+    treatment = next(t for t in appointment_types(clinic=personas.clinic)
+                     if t.kind == "treatment")
+    slot = free_times(members=[personas.practitioner], appointment_type=treatment,
+                      first=first.scheduled_on, last=first.scheduled_on)[personas.clinic.pk][0]
+    booked = appointment_book(clinic=personas.clinic, membership=personas.practitioner,
+                              appointment_type=treatment, starts_at=slot.starts_at,
+                              patient=course["patient"], channel="staff", actor=actor)
+    assert booked.session_id == first.pk
+    plan_page_session = Session.objects.get(pk=first.pk)
+    assert plan_page_session.scheduled_on == moments.local_day(booked.starts_at,
+                                                               personas.clinic)

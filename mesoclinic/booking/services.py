@@ -42,7 +42,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
-from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
+from mesoclinic.courses.models import PlanStatus, Session, SessionStatus, TreatmentPlan
 from mesoclinic.courses.services import session_day_set
 from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.search_keys import name_key
@@ -149,6 +149,20 @@ def appointment_check(*, clinic: Clinic, membership: Membership,
     return []
 
 
+def _course_session_for(*, patient: Patient, day: date) -> Session | None:
+    """A treatment booked on its own takes its place in the patient's course: the planned
+    session of that day, else the first planned one not yet in the calendar, which moves
+    to that day. So the course, the calendar and the timeline tell the same story."""
+    waiting = [s for s in Session.objects.filter(
+        patient=patient, plan__status=PlanStatus.ACTIVE, status=SessionStatus.PLANNED)
+        .exclude(appointments__status=AppointmentStatus.BOOKED).order_by("scheduled_on", "id")]
+    session = next((s for s in waiting if s.scheduled_on == day), None) or \
+        (waiting[0] if waiting else None)
+    if session is not None and session.scheduled_on != day:
+        session_day_set(session_id=session.pk, day=day)
+    return session
+
+
 @transaction.atomic
 def appointment_claim(*, clinic: Clinic, membership: Membership,
                       appointment_type: AppointmentType, starts_at: datetime,
@@ -159,6 +173,9 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
     fails in the database, and the whole booking is rolled back. With ``notify``, its
     confirmation and reminders are queued in the same transaction (a course's sessions are
     announced together instead)."""
+    if session is None and appointment_type.kind == AppointmentKind.TREATMENT:
+        session = _course_session_for(patient=patient,
+                                      day=moments.local_day(starts_at, clinic))
     duration = timedelta(minutes=appointment_type.duration_minutes)
     appointment = Appointment.objects.create(
         clinic=clinic, practitioner_id=membership.user_id, patient=patient,

@@ -185,3 +185,25 @@ def open_clinic_for_booking(clinic: Clinic, *members: Membership) -> None:
     indication = Indication.objects.filter(code="cellulite").first()
     if indication is not None:
         TreatmentOffer.objects.get_or_create(clinic=clinic, indication=indication)
+
+
+def book_consultation(*, clinic: Clinic, member: Membership, days_ahead: int = 1,
+                      channel: str = "staff", **patient_fields: Any):
+    """The member's first free consultation that many days ahead (clinic time), booked
+    for a new patient of the clinic: confirmation and reminder queued, as for any
+    booking."""
+    from datetime import timedelta
+
+    from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.booking.services import appointment_book
+    from mesoclinic.core import moments
+
+    consultation = next(t for t in appointment_types(clinic=clinic)
+                        if t.kind == "consultation")
+    day = moments.today(clinic) + timedelta(days=days_ahead)
+    slot = free_times(members=[member], appointment_type=consultation, first=day,
+                      last=day)[clinic.pk][0]
+    return appointment_book(clinic=clinic, membership=member, appointment_type=consultation,
+                            starts_at=slot.starts_at,
+                            patient=make_patient(clinic=clinic, **patient_fields),
+                            channel=channel)

@@ -85,22 +85,12 @@ def test_a_typed_signature_must_be_the_patient_s_own_name(client, client_as, per
 
 def test_a_booking_link_stops_once_the_appointment_has_passed(client, personas, catalogue,
                                                               clock):
-    from mesoclinic.booking.selectors import appointment_types, free_times
-    from mesoclinic.booking.services import appointment_book, manage_token
-    from mesoclinic.core import moments
-    from tests.factories import open_clinic_for_booking
+    from mesoclinic.booking.services import manage_token
+    from tests.factories import book_consultation, open_clinic_for_booking
 
     open_clinic_for_booking(personas.clinic, personas.practitioner)
-    consultation = next(t for t in appointment_types(clinic=personas.clinic)
-                        if t.kind == "consultation")
-    today = moments.today(personas.clinic)
-    slot = free_times(members=[personas.practitioner], appointment_type=consultation,
-                      first=today + timedelta(days=1),
-                      last=today + timedelta(days=1))[personas.clinic.pk][0]
-    appointment = appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                                   appointment_type=consultation, starts_at=slot.starts_at,
-                                   patient=make_patient(clinic=personas.clinic),
-                                   channel="online")
+    appointment = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                                    channel="online")
     path = reverse("manage_booking", args=[manage_token(appointment)])
     assert client.get(path).status_code == 200
     clock.current = appointment.ends_at + timedelta(minutes=1)

@@ -7,27 +7,14 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from mesoclinic.booking.models import Appointment
-from mesoclinic.booking.selectors import appointment_types, free_times
-from mesoclinic.booking.services import appointment_book
-from mesoclinic.core import moments
-from tests.factories import make_patient, open_clinic_for_booking
+from tests.factories import book_consultation, open_clinic_for_booking
 
 pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 def book(personas):
-    consultation = next(t for t in appointment_types(clinic=personas.clinic)
-                        if t.kind == "consultation")
-    today = moments.today(personas.clinic)
-    from datetime import timedelta
-
-    slot = free_times(members=[personas.practitioner], appointment_type=consultation,
-                      first=today + timedelta(days=3),
-                      last=today + timedelta(days=3))[personas.clinic.pk][0]
-    return appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                            appointment_type=consultation, starts_at=slot.starts_at,
-                            patient=make_patient(clinic=personas.clinic, email="a@b.test"),
-                            channel="staff")
+    return book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                             days_ahead=3, email="a@b.test")
 
 
 def test_a_booking_and_its_confirmation_and_reminder_are_queued_together(personas,

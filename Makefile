@@ -73,9 +73,11 @@ BENCHES = bench/patient_search.py --patients 100000 && \
 	    $(BIN)/python bench/analytics.py --sessions 1000000 && \
 	    $(BIN)/python bench/search_near_me.py --clinics 10000 && \
 	    $(BIN)/python bench/booking_contested.py --clients 16 --times 150 && \
-	    $(BIN)/python bench/audit_writes.py --writers 8 --events 400
+	    $(BIN)/python bench/audit_writes.py --writers 8 --events 400 && \
+	    $(BIN)/python bench/load.py
 
-bench: install-dev system-deps
+bench: install-dev
+	scripts/system-deps.sh bench
 	$(BIN)/python bench/photo_alignment.py
 	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python $(BENCHES)

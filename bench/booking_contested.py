@@ -12,7 +12,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,15 @@ import time as clock_time
 from datetime import time, timedelta
 from pathlib import Path
 
-from common import ROOT, percentile, setup_django, write
+from common import (
+    ROOT,
+    percentile,
+    raw_rate,
+    setup_django,
+    start_gunicorn,
+    stop_gunicorn,
+    write,
+)
 
 setup_django()
 
@@ -76,21 +83,8 @@ def prepare(clients: int, wanted: int) -> tuple[str, int, list[int], list[str]]:
 
 
 def start_server(workers: int) -> subprocess.Popen:
-    env = dict(os.environ)
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "mesoclinic.wsgi:application",
-         "--bind", f"127.0.0.1:{PORT}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            clock_time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
+    return start_gunicorn("mesoclinic.wsgi:application", port=PORT, workers=workers,
+                          env=dict(os.environ), cwd=ROOT)
 
 
 def contest(key: str, practitioner: int, patients: list[int], times: list[str]
@@ -123,41 +117,6 @@ def contest(key: str, practitioner: int, patients: list[int], times: list[str]
     return results, clock_time.perf_counter() - began
 
 
-def raw_rate(writers: int, seconds: float) -> float:
-    """Single-row INSERT transactions per second, straight through the driver."""
-    from django.db import connections
-
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, v "
-                       "INTEGER)" if connection.vendor == "sqlite" else
-                       "CREATE TABLE IF NOT EXISTS bench_raw (id SERIAL PRIMARY KEY, v INT)")
-    counts = [0] * writers
-    stop = clock_time.perf_counter() + seconds
-
-    def writer(index: int) -> None:
-        conn = connections.create_connection("default")
-        conn.ensure_connection()
-        raw = conn.connection
-        cursor = raw.cursor()
-        while clock_time.perf_counter() < stop:
-            if conn.vendor == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute("INSERT INTO bench_raw (v) VALUES (?)", (index,))
-                cursor.execute("COMMIT")
-            else:
-                cursor.execute("INSERT INTO bench_raw (v) VALUES (%s)", (index,))
-                raw.commit()
-            counts[index] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=16)
@@ -169,8 +128,7 @@ def main() -> None:
     try:
         results, elapsed = contest(key, practitioner, patients, times)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_gunicorn(server)
     winners: dict[str, int] = {}
     for start, status, _latency in results:
         if status == 201:

@@ -64,3 +64,69 @@ def write(name: str, report: dict[str, Any]) -> Path:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report), "->", out)
     return out
+
+
+def start_gunicorn(app: str, *, port: int, workers: int, env: dict[str, str],
+                   cwd: Path) -> Any:
+    """gunicorn on loopback with sync workers, as in production; answers once /healthz does."""
+    import http.client
+    import subprocess
+
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=cwd, env=env, start_new_session=True)
+    for _ in range(150):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{app} did not start")
+
+
+def stop_gunicorn(process: Any) -> None:
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def raw_rate(writers: int, seconds: float) -> float:
+    """Single-row INSERT transactions per second, straight through the driver."""
+    import threading
+
+    from django.db import connection, connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, v "
+                       "INTEGER)" if connection.vendor == "sqlite" else
+                       "CREATE TABLE IF NOT EXISTS bench_raw (id SERIAL PRIMARY KEY, v INT)")
+    counts = [0] * writers
+    stop = time.perf_counter() + seconds
+
+    def writer(index: int) -> None:
+        conn = connections.create_connection("default")
+        conn.ensure_connection()
+        raw = conn.connection
+        cursor = raw.cursor()
+        while time.perf_counter() < stop:
+            if conn.vendor == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("INSERT INTO bench_raw (v) VALUES (?)", (index,))
+                cursor.execute("COMMIT")
+            else:
+                cursor.execute("INSERT INTO bench_raw (v) VALUES (%s)", (index,))
+                raw.commit()
+            counts[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds

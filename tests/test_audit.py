@@ -227,3 +227,32 @@ def test_the_database_lets_the_sealer_fill_the_chain_fields_once_and_nothing_els
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditevent SET sequence = 99 WHERE id = %s", [event.pk])
+
+
+def test_a_backlog_larger_than_a_batch_is_sealed_in_order_with_one_update_per_batch(
+        personas):
+    from tests.statements import count_statements
+
+    for _ in range(7):
+        make_patient(clinic=personas.clinic)
+    unsealed = AuditEvent.objects.filter(sequence__isnull=True).count()
+    with count_statements(connection) as counts:
+        assert audit_seal(batch=3) == unsealed
+    updates = [s for s in counts.sql if s.startswith('UPDATE "core_auditevent"')]
+    assert len(updates) == -(-unsealed // 3)  # one statement a batch, not one an event
+    sealed = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("id"))
+    assert [e.sequence for e in sealed] == list(range(1, len(sealed) + 1))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(sealed))
+    assert list(audit_chain_problems()) == []
+
+
+def test_a_batch_of_events_that_no_longer_match_is_left_unsealed_without_looping(
+        personas, settings):
+    for _ in range(2):
+        make_patient(clinic=personas.clinic)
+    audit_seal()
+    for _ in range(2):
+        make_patient(clinic=personas.clinic)
+    settings.AUDIT_KEY = "another key: the written hashes no longer match"
+    assert audit_seal(batch=1) == 0
+    assert AuditEvent.objects.filter(sequence__isnull=True).count() == 2

@@ -73,3 +73,19 @@ def test_an_appointment_claims_each_five_minutes_it_occupies():
     claims = slots_of(Interval(start, start + timedelta(minutes=40)))
     assert len(claims) == 8 and claims[0] == start and claims[-1] == start + timedelta(
         minutes=35)
+
+
+@given(agenda=agendas(), minutes=st.integers(0, 7 * 24 * 12))
+def test_a_start_is_offered_exactly_when_it_is_free_and_no_booking_overlaps_its_claim(
+        agenda, minutes):
+    from mesoclinic.booking.slots import offers
+
+    working, busy, duration, buffer, not_before = agenda
+    step = timedelta(minutes=15)
+    start = working[0].start.replace(hour=0, minute=0) + timedelta(minutes=5 * minutes)
+    listed = start in free_starts(working=working, busy=busy, duration=duration,
+                                  buffer=buffer, step=step, not_before=not_before)
+    claim = Interval(start, start + duration + buffer)
+    decided = offers(start=start, working=working, duration=duration, step=step,
+                     not_before=not_before) and not any(b.overlaps(claim) for b in busy)
+    assert listed == decided

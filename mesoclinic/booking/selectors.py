@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from mesoclinic.booking import gazetteer, slots
@@ -129,6 +129,28 @@ def free_times(*, members: list[Membership],
         if limit_per_clinic is not None:
             per_clinic[clinic_id] = found[:limit_per_clinic]
     return per_clinic
+
+
+def time_offered(*, membership: Membership, appointment_type: AppointmentType,
+                 starts_at: datetime, not_before: datetime) -> bool:
+    """Whether the practitioner's hours offer this start: on the grid of a working window
+    of that day, long enough for the appointment, no day off. One query, whatever the
+    day holds: whether someone holds the time is for the slot claims to say, in the
+    write."""
+    tz = membership.clinic.zoneinfo
+    day = starts_at.astimezone(tz).date()
+    days_off = TimeOff.objects.filter(Q(membership=membership) | Q(membership__isnull=True),
+                                      clinic_id=membership.clinic_id, first_day__lte=day,
+                                      last_day__gte=day)
+    hours = list(WorkingHours.objects.filter(membership=membership, weekday=day.weekday())
+                 .annotate(off=Exists(days_off)).order_by())
+    if not hours or hours[0].off:
+        return False
+    working = slots.windows(first=day, last=day, days_off=set(), tz=tz,
+                            hours=[slots.WeeklyHours(h.weekday, h.start, h.end)
+                                   for h in hours])
+    return slots.offers(start=starts_at, working=working, step=STEP, not_before=not_before,
+                        duration=timedelta(minutes=appointment_type.duration_minutes))
 
 
 # The public search ------------------------------------------------------------------

@@ -33,7 +33,7 @@ from mesoclinic.booking.models import (
     TreatmentOffer,
     WorkingHours,
 )
-from mesoclinic.booking.selectors import LEAD_TIME, free_times
+from mesoclinic.booking.selectors import LEAD_TIME, time_offered
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock, moments
@@ -136,14 +136,11 @@ def appointment_check(*, clinic: Clinic, membership: Membership,
     now = clock.now()
     if starts_at < now:
         raise InvalidInput(_("This time has passed."), field="starts_at")
-    if check_hours:
-        local = starts_at.astimezone(clinic.zoneinfo)
-        offered = free_times(members=[membership], appointment_type=appointment_type,
-                             first=local.date(), last=local.date(),
-                             not_before=now if channel != "online" else now + LEAD_TIME)
-        if starts_at not in {f.starts_at for f in offered.get(clinic.pk, [])}:
-            raise SlotTaken(_("This time is not available any more. Choose another one."),
-                            field="starts_at")
+    if check_hours and not time_offered(
+            membership=membership, appointment_type=appointment_type, starts_at=starts_at,
+            not_before=now if channel != "online" else now + LEAD_TIME):
+        raise SlotTaken(_("This time is not available any more. Choose another one."),
+                        field="starts_at")
     if appointment_type.kind == AppointmentKind.TREATMENT and patient is not None:
         return treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
     return []

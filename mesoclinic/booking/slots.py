@@ -72,6 +72,21 @@ def free_starts(*, working: list[Interval], busy: list[Interval], duration: time
     return found
 
 
+def offers(*, start: datetime, working: list[Interval], duration: timedelta,
+           step: timedelta, not_before: datetime) -> bool:
+    """Whether ``free_starts`` offers ``start`` when nothing else is booked: on a window's
+    grid, not before ``not_before``, and the appointment fits in the window. With the
+    overlap guard of the slot claims, this decides a booking without listing a day."""
+    if start < not_before:
+        return False
+    for window in working:
+        local = start.astimezone(window.start.tzinfo)
+        if window.start <= local and local + duration <= window.end and \
+                _ceil(local, step, window.start) == local:
+            return True
+    return False
+
+
 def slots_of(interval: Interval) -> list[datetime]:
     """The 5-minute slots an appointment claims (the database's overlap guard)."""
     first = interval.start.replace(minute=interval.start.minute - interval.start.minute % 5,

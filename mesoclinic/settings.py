@@ -135,6 +135,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # Kept open between requests: opening one costs its PRAGMAs, and closing the
+            # last one checkpoints the write-ahead log.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so two writers
                 # queue on busy_timeout instead of failing with "database is locked"

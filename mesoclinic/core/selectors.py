@@ -14,6 +14,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.models import ApiToken, AuditEvent, Membership, User
 from mesoclinic.core.roles import manages_clinic
+from mesoclinic.core.rows import one
 from mesoclinic.core.services import token_hash
 
 
@@ -61,11 +62,8 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 def membership_for_token(key: str) -> Membership | None:
     """The membership behind a live token: not expired, and used within API_TOKEN_IDLE."""
     now = clock.now()
-    token = (
-        ApiToken.objects.select_related("membership__user", "membership__clinic")
-        .filter(key_hash=token_hash(key), expires_at__gt=now)
-        .first()
-    )
+    token = one(ApiToken.objects.select_related("membership__user", "membership__clinic")
+                .filter(key_hash=token_hash(key), expires_at__gt=now))
     if token is None:
         return None
     last_used = token.last_used_at or token.created_at

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.rows import one
 from mesoclinic.patients import search_keys
 from mesoclinic.patients.models import Patient, PatientRevision
 
@@ -25,11 +26,8 @@ def access_patient(
     existence is not revealed. Pass ``audit_action=None`` only when the caller writes its
     own audit event for the same access (an update, say).
     """
-    patient = (
-        Patient.objects.select_related("created_by")
-        .filter(pk=patient_id, clinic_id=actor.clinic_id)
-        .first()
-    )
+    patient = one(Patient.objects.select_related("created_by")
+                  .filter(pk=patient_id, clinic_id=actor.clinic_id))
     if patient is None:
         raise NotFound(_("No such patient."))
     if audit_action:

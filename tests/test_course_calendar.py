@@ -191,7 +191,7 @@ def test_booking_a_course_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(12):  # nothing to change
         plan_book(actor=actor, plan=course["plan"])
     headers = api_headers(personas.practitioner)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(16):
         client.get(f"/api/v1/patients/{course['patient'].pk}/checklist",
                    {"practitioner": personas.practitioner.user_id, "plan": course["plan"].pk},
                    **headers)

@@ -49,7 +49,7 @@ from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
 from mesoclinic.patients.specs import BirthDate, Email, Name, Phone
 from mesoclinic.safety import rules
-from mesoclinic.safety.selectors import course_checklist
+from mesoclinic.safety.selectors import course_checklist, course_of
 
 MANAGE_SALT = "mesoclinic.appointment"
 
@@ -86,8 +86,8 @@ def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: da
                       ) -> list[rules.Finding]:
     """The same safety rules as at session start, checked for the booked time, course rules
     included. Refuses with the blocks; answers the warnings."""
-    plan = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE) \
-        .order_by("-created_at").first()
+    plan = course_of(TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
+                     .order_by("-created_at")).first()
     if plan is None:
         raise BookingRefused(_("There is no treatment plan yet: book a consultation first."),
                              reasons=["no-plan"])

@@ -30,6 +30,7 @@ def access_patient(
                   .filter(pk=patient_id, clinic_id=actor.clinic_id))
     if patient is None:
         raise NotFound(_("No such patient."))
+    patient.clinic = actor.clinic  # the same row: the filter above says so
     if audit_action:
         audit_record(
             actor=actor,

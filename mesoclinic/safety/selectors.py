@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from mesoclinic.aftercare.models import AdverseEvent
@@ -145,14 +146,24 @@ def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: 
     )
 
 
+def course_of(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
+    """Plans with what the course rules read: the clinic, the sessions, the cocktail."""
+    return plans.select_related("clinic").prefetch_related("sessions", "cocktail")
+
+
+def course_loaded(plan: TreatmentPlan) -> bool:
+    return {"sessions", "cocktail"} <= getattr(plan, "_prefetched_objects_cache", {}).keys() \
+        and TreatmentPlan.clinic.is_cached(plan)
+
+
 def course_checklist(*, patient: Patient, practitioner: Membership | None, at: datetime,
                      plan: TreatmentPlan, session: Session | None = None,
                      product_ids: frozenset[int] = frozenset()) -> Checklist:
     """The checklist with the course's rules (``course-max-sessions``, the intervals): for
     one of the plan's sessions, which then does not count itself, or else for the plan's
     next session. The plan's cocktail is checked when no product is named."""
-    plan = TreatmentPlan.objects.prefetch_related("sessions", "cocktail").select_related(
-        "clinic").get(pk=plan.pk)
+    if not course_loaded(plan):
+        plan = course_of(TreatmentPlan.objects.filter(pk=plan.pk)).get()
     return patient_checklist(
         patient=patient, practitioner=practitioner, at=at,
         product_ids=product_ids or frozenset(c.product_id for c in plan.cocktail.all()),

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.models import AuditChain, AuditEvent, Clinic, User
+from mesoclinic.core.rows import insert
 
 
 def _scope_for(clinic_id: int | None) -> str:
@@ -88,7 +89,7 @@ def audit_record(
         detail=_json_safe(detail),
     )
     event.hash = event.compute_hash()  # the content alone, until sealed
-    event.save(force_insert=True)
+    insert(event)  # every request writes one: see core.rows
     transaction.on_commit(seal_and_checkpoint_if_due)
     return event
 

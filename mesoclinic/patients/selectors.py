@@ -10,11 +10,16 @@ from django.utils.translation import gettext as _
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.rows import one
+from mesoclinic.core.models import User
+from mesoclinic.core.rows import JoinedRows
 from mesoclinic.patients import search_keys
 from mesoclinic.patients.models import Patient, PatientRevision
 
 SEARCH_LIMIT = 50
+
+
+# Nearly every request about a patient runs this query: written out, see core.rows.
+_PATIENT_ROWS = JoinedRows((Patient, "p"), (User, "u"))
 
 
 def access_patient(
@@ -26,10 +31,12 @@ def access_patient(
     existence is not revealed. Pass ``audit_action=None`` only when the caller writes its
     own audit event for the same access (an update, say).
     """
-    patient = one(Patient.objects.select_related("created_by")
-                  .filter(pk=patient_id, clinic_id=actor.clinic_id))
-    if patient is None:
+    found = _PATIENT_ROWS.fetch(
+        "FROM patients_patient p LEFT JOIN core_user u ON u.id = p.created_by_id "
+        "WHERE p.id = %s AND p.clinic_id = %s", [patient_id, actor.clinic_id])
+    if not found:
         raise NotFound(_("No such patient."))
+    patient, patient.created_by = found[0]
     patient.clinic = actor.clinic  # the same row: the filter above says so
     if audit_action:
         audit_record(

@@ -16,6 +16,7 @@ from mesoclinic.booking.selectors import (
     bookable_members,
     calendar,
     free_times,
+    practitioner_for_booking,
     public_clinic,
     search_clinics,
     type_of,
@@ -218,17 +219,16 @@ class StaffBookingIn(Schema):
              summary="Book an appointment for a patient of the clinic")
 def book_for_patient(request: HttpRequest, payload: StaffBookingIn) -> Status:
     from mesoclinic.booking.services import appointment_book
-    from mesoclinic.core.models import Membership
     from mesoclinic.patients.selectors import access_patient
 
     actor = api_actor(request)
     patient = access_patient(actor=actor, patient_id=payload.patient, audit_action=None)
-    membership = Membership.objects.select_related("clinic", "user").filter(
-        clinic_id=actor.clinic_id, user_id=payload.practitioner, is_active=True).first()
-    if membership is None:
-        raise InvalidInput("Choose a practitioner of this clinic.", field="practitioner")
     starts_at = payload.starts_at if timezone.is_aware(payload.starts_at) else \
         timezone.make_aware(payload.starts_at, actor.clinic.zoneinfo)
+    membership = practitioner_for_booking(clinic=actor.clinic, user_id=payload.practitioner,
+                                          starts_at=starts_at)
+    if membership is None:
+        raise InvalidInput("Choose a practitioner of this clinic.", field="practitioner")
     try:
         appointment = appointment_book(
             clinic=actor.clinic, membership=membership,

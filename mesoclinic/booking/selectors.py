@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from mesoclinic.booking import gazetteer, slots
@@ -26,7 +27,8 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.models import Clinic, Membership, Role
+from mesoclinic.core.models import Clinic, Membership, Role, User
+from mesoclinic.core.rows import JoinedRows
 from mesoclinic.courses.selectors import TimelineEntry
 from mesoclinic.patients.models import Patient
 
@@ -131,24 +133,69 @@ def free_times(*, members: list[Membership],
     return per_clinic
 
 
-def time_offered(*, membership: Membership, appointment_type: AppointmentType,
-                 starts_at: datetime, not_before: datetime) -> bool:
-    """Whether the practitioner's hours offer this start: on the grid of a working window
-    of that day, long enough for the appointment, no day off. One query, whatever the
-    day holds: whether someone holds the time is for the slot claims to say, in the
-    write."""
-    tz = membership.clinic.zoneinfo
-    day = starts_at.astimezone(tz).date()
+@dataclass(frozen=True)
+class DayHours:
+    """A practitioner's weekly hours falling on one day, and whether it is a day off."""
+
+    day: date
+    hours: tuple[slots.WeeklyHours, ...]
+    off: bool
+
+
+# A booking's one read of its practitioner: written out, see core.rows.
+_PRACTITIONER_DAY = JoinedRows((Membership, "m"), (User, "u"), (WorkingHours, "h"))
+_DAY_OFF = ("EXISTS (SELECT 1 FROM booking_timeoff o WHERE o.clinic_id = m.clinic_id "
+            "AND (o.membership_id = m.id OR o.membership_id IS NULL) "
+            "AND o.first_day <= %s AND o.last_day >= %s)")
+
+
+def practitioner_for_booking(*, clinic: Clinic, user_id: int, starts_at: datetime
+                             ) -> Membership | None:
+    """The clinic's active member with this user id, carrying in ``booking_day`` their
+    hours of the booked day (in the clinic's zone) and whether it is a day off: one
+    query for all that a booking needs to know of its practitioner."""
+    day = starts_at.astimezone(clinic.zoneinfo).date()
+    on_day = connection.ops.adapt_datefield_value(day)
+    rows = _PRACTITIONER_DAY.fetch(
+        f", {_DAY_OFF} FROM core_membership m JOIN core_user u ON u.id = m.user_id "
+        "LEFT JOIN booking_workinghours h ON h.membership_id = m.id AND h.weekday = %s "
+        "WHERE m.clinic_id = %s AND m.user_id = %s AND m.is_active = %s",
+        [on_day, on_day, day.weekday(), clinic.pk, user_id, True])
+    if not rows:
+        return None
+    membership, user, _hours, off = rows[0]
+    membership.user, membership.clinic = user, clinic
+    membership.booking_day = DayHours(  # type: ignore[attr-defined]
+        day=day, off=bool(off),
+        hours=tuple(slots.WeeklyHours(h.weekday, h.start, h.end)
+                    for _m, _u, h, _off in rows if h is not None))
+    return membership
+
+
+def _day_hours(membership: Membership, day: date) -> DayHours:
     days_off = TimeOff.objects.filter(Q(membership=membership) | Q(membership__isnull=True),
                                       clinic_id=membership.clinic_id, first_day__lte=day,
                                       last_day__gte=day)
-    hours = list(WorkingHours.objects.filter(membership=membership, weekday=day.weekday())
-                 .annotate(off=Exists(days_off)).order_by())
-    if not hours or hours[0].off:
+    return DayHours(day=day, off=days_off.exists(), hours=tuple(
+        slots.WeeklyHours(h.weekday, h.start, h.end)
+        for h in WorkingHours.objects.filter(membership=membership, weekday=day.weekday())))
+
+
+def time_offered(*, membership: Membership, appointment_type: AppointmentType,
+                 starts_at: datetime, not_before: datetime) -> bool:
+    """Whether the practitioner's hours offer this start: on the grid of a working window
+    of that day, long enough for the appointment, no day off. Reads the hours the
+    practitioner was loaded with for that day, else asks: whether someone holds the time
+    is for the slot claims to say, in the write."""
+    tz = membership.clinic.zoneinfo
+    day = starts_at.astimezone(tz).date()
+    known: DayHours | None = getattr(membership, "booking_day", None)
+    day_hours = known if known is not None and known.day == day else \
+        _day_hours(membership, day)
+    if day_hours.off or not day_hours.hours:
         return False
-    working = slots.windows(first=day, last=day, days_off=set(), tz=tz,
-                            hours=[slots.WeeklyHours(h.weekday, h.start, h.end)
-                                   for h in hours])
+    working = slots.windows(first=day, last=day, hours=list(day_hours.hours), days_off=set(),
+                            tz=tz)
     return slots.offers(start=starts_at, working=working, step=STEP, not_before=not_before,
                         duration=timedelta(minutes=appointment_type.duration_minutes))
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,10 +33,10 @@ from mesoclinic.booking.models import (
     TreatmentOffer,
     WorkingHours,
 )
-from mesoclinic.booking.selectors import LEAD_TIME, time_offered
+from mesoclinic.booking.selectors import LEAD_TIME, practitioner_for_booking, time_offered
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
-from mesoclinic.core import clock, moments
+from mesoclinic.core import clock, moments, rows
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
@@ -174,19 +174,20 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
         session = _course_session_for(patient=patient,
                                       day=moments.local_day(starts_at, clinic))
     duration = timedelta(minutes=appointment_type.duration_minutes)
-    appointment = Appointment.objects.create(
+    # Every booking writes these rows: inserted without the ORM's compiling (core.rows).
+    appointment = rows.insert(Appointment(
         clinic=clinic, practitioner_id=membership.user_id, patient=patient,
         type=appointment_type, kind=appointment_type.kind, starts_at=starts_at,
         ends_at=starts_at + duration, channel=channel, created_at=clock.now(),
-        session=session)
+        session=session))
     claimed = slots.slots_of(slots.Interval(
         starts_at, starts_at + duration + timedelta(minutes=appointment_type.buffer_minutes)))
     try:
-        # A savepoint: a refused claim must not poison the caller's transaction.
-        with transaction.atomic():
-            SlotClaim.objects.bulk_create([SlotClaim(practitioner_id=membership.user_id,
-                                                     slot=s, appointment=appointment)
-                                           for s in claimed])
+        # Inside a caller's transaction that goes on after a refusal (a course books its
+        # other sessions), a savepoint keeps it usable; alone, the booking rolls back whole.
+        with transaction.atomic(savepoint=len(connection.atomic_blocks) > 1):
+            rows.insert_many([SlotClaim(practitioner_id=membership.user_id, slot=s,
+                                        appointment=appointment) for s in claimed])
     except IntegrityError as error:
         raise SlotTaken(_("Someone has just booked this time. Choose another one."),
                         field="starts_at") from error
@@ -282,8 +283,8 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
     appointment_type = type_of(clinic=clinic, kind=data.kind)
     if not appointment_type.bookable_online:
         raise BookingRefused(_("This appointment is booked by phone."), reasons=["offline"])
-    membership = Membership.objects.select_related("clinic", "user").filter(
-        clinic=clinic, user_id=data.practitioner, is_active=True).first()
+    membership = practitioner_for_booking(clinic=clinic, user_id=data.practitioner,
+                                          starts_at=data.starts_at)
     if membership is None:
         raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
     patient = _find_patient(clinic, data.person)

@@ -28,7 +28,7 @@ def one(queryset: QuerySet[M]) -> M | None:
 class JoinedRows:
     """``SELECT <every column of each model, under its alias> <tail>``; each row comes
     back as one instance per model (None for a LEFT JOIN that found nothing), converted
-    as the ORM would convert it."""
+    as the ORM would convert it, then any value the tail selects (``, EXISTS(...) FROM``)."""
 
     def __init__(self, *models: tuple[type[Model], str]) -> None:
         self.models = models
@@ -71,26 +71,23 @@ class JoinedRows:
                 pk_index = fields.index(model._meta.pk)
                 instances.append(None if part[pk_index] is None else model.from_db(
                     connection.alias, [f.attname for f in fields], part))
-            found.append(tuple(instances))
+            # Whatever the tail selects after the columns comes last, as it is.
+            found.append((*instances, *values[start:]))
         return found
 
 
 def insert(instance: M) -> M:
     """INSERT one new instance, its values prepared as ``save()`` prepares them, and set
-    its primary key. For the audit event every request writes; no signals are sent."""
+    its primary key. For the rows every booking or request writes; no signals are sent."""
     meta = instance._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields
               if f is not pk or getattr(instance, pk.attname) is not None]
-    quote = connection.ops.quote_name
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    # Only quoted names and placeholders are formatted in; every value is a parameter.
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = _insert_sql(meta.db_table, fields, rows=1)
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:
-            cursor.execute(f"{sql} RETURNING {quote(pk.column)}", values)
+            cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(pk.column)}", values)
             pk_value = cursor.fetchone()[0]
         else:
             cursor.execute(sql, values)
@@ -99,3 +96,24 @@ def insert(instance: M) -> M:
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert_many(instances: Sequence[Model]) -> None:
+    """INSERT new instances of one model in one statement, without reading back their
+    keys (the slot claims of a booking)."""
+    if not instances:
+        return
+    meta = instances[0]._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection)
+              for instance in instances for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(meta.db_table, fields, rows=len(instances)), values)
+
+
+def _insert_sql(table: str, fields: Sequence[Any], *, rows: int) -> str:
+    # Only quoted names and placeholders are formatted in; every value is a parameter.
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608

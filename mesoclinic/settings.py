@@ -48,6 +48,10 @@ AUDIT_KEY = _key("AUDIT_KEY", "audit_key")
 # Signed checkpoints of each chain's head, appended outside the database; point it at
 # storage the database's administrators cannot rewrite (another host, an append-only mount).
 AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "5"))
+# How often a process seals the audit events written since the last seal, after one of its
+# requests commits. Served with `manage.py audit_sealer` beside it (scripts/serve.sh), the
+# web processes only stand in for a sealer that has stopped: once a minute.
+AUDIT_SEAL_EVERY_SECONDS = float(os.environ.get("AUDIT_SEAL_EVERY_SECONDS", "1"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [

@@ -256,3 +256,32 @@ def test_a_batch_of_events_that_no_longer_match_is_left_unsealed_without_looping
     settings.AUDIT_KEY = "another key: the written hashes no longer match"
     assert audit_seal(batch=1) == 0
     assert AuditEvent.objects.filter(sequence__isnull=True).count() == 2
+
+
+def test_the_sealer_beside_the_web_processes_seals_what_requests_wrote(personas):
+    for _ in range(3):
+        make_patient(clinic=personas.clinic)
+    call_command("audit_sealer", once=True)
+    assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
+    assert list(audit_chain_problems()) == []
+
+
+def test_served_beside_a_sealer_a_request_leaves_the_sealing_to_it(
+        personas, client, api_headers, settings, monkeypatch,
+        django_capture_on_commit_callbacks):
+    import time
+
+    from mesoclinic.core import audit
+
+    settings.AUDIT_SEAL_EVERY_SECONDS = 60
+    monkeypatch.setattr(audit, "_last_seal", time.monotonic())
+    patient = make_patient(clinic=personas.clinic)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"/api/v1/patients/{patient.pk}",
+                              **api_headers(personas.practitioner))
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action="patient.view", sequence__isnull=True).exists()
+    monkeypatch.setattr(audit, "_last_seal", time.monotonic() - 61)  # the sealer stopped
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/api/v1/patients/{patient.pk}", **api_headers(personas.practitioner))
+    assert not AuditEvent.objects.filter(sequence__isnull=True).exists()

@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,6 @@ def audit_record(
 # Sealing -------------------------------------------------------------------------------
 
 _last_seal = 0.0
-SEAL_EVERY_SECONDS = 1.0
 
 
 def audit_seal(*, wait: bool = True, batch: int = 500) -> int:
@@ -168,11 +167,24 @@ def _seal_batch(scope: str, *, wait: bool, batch: int) -> tuple[int, int]:
 
 
 def seal_and_checkpoint_if_due() -> None:
-    """After a committed request: seal what it wrote (at most once a second a process,
-    never waiting for another sealer), and a checkpoint every few minutes."""
-    if time.monotonic() - _last_seal >= SEAL_EVERY_SECONDS:
+    """After a committed request: seal what was written (at most every
+    AUDIT_SEAL_EVERY_SECONDS a process, never waiting for another sealer), and a
+    checkpoint every few minutes."""
+    if time.monotonic() - _last_seal >= settings.AUDIT_SEAL_EVERY_SECONDS:
         audit_seal(wait=False)
     checkpoint_if_due()
+
+
+def audit_sealer_run(*, every: float, running: Callable[[], bool]) -> int:
+    """The one sealer beside the web processes: seal every ``every`` seconds and write a
+    checkpoint every few minutes, while ``running()``; answers how many it sealed."""
+    sealed = 0
+    while running():
+        started = time.monotonic()
+        sealed += audit_seal()
+        checkpoint_if_due()
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
+    return sealed
 
 
 def audit_listing(*, actor: Actor | None, action: str, patient_ids: list[int],

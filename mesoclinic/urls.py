@@ -13,6 +13,9 @@ from mesoclinic.outcomes import views as outcome_views
 from mesoclinic.patients import views as patient_views
 
 urlpatterns = [
+    # First: every API request is resolved against the patterns in order, and no page
+    # lives under api/v1/.
+    path("api/v1/", api.urls),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", core_views.login_view, name="login"),
@@ -125,7 +128,6 @@ urlpatterns = [
     path("feeds/<str:key>.ics", booking_views.feed, name="feed"),
     path("catalogue/", catalog_views.catalogue_index, name="catalogue"),
     path("catalogue/<slug:slug>/", catalog_views.catalogue_section, name="catalogue_section"),
-    path("api/v1/", api.urls),
 ]
 
 handler404 = "mesoclinic.core.views.not_found"

@@ -243,3 +243,19 @@ def test_any_staff_member_can_turn_on_a_second_factor_from_the_menu(client, pers
     client.post(reverse("logout"))
     response = log_in(client, personas.nurse.user.email)
     assert response.url.startswith(reverse("login_verify"))  # now asked at every log-in
+
+
+def test_an_api_request_goes_without_the_pages_session_and_user_layers(
+        client, personas, api_headers):
+    from tests.factories import make_patient
+
+    client.cookies.load({"sessionid": "anything"})
+    patient = make_patient(clinic=personas.clinic)
+    response = client.get(f"/api/v1/patients/{patient.pk}",
+                          **api_headers(personas.practitioner))
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")  # no session was read
+    assert not hasattr(response.wsgi_request, "session")
+    assert not hasattr(response.wsgi_request, "user")
+    page = client.get("/login/")
+    assert hasattr(page.wsgi_request, "session") and hasattr(page.wsgi_request, "user")

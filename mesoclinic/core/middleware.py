@@ -156,3 +156,56 @@ class OutOfRangeIdMiddleware:
                                          "field": name}, status=404)
                 return HttpResponse(message, status=404, content_type="text/plain")
         return None
+
+
+# The pages' layers that an API request does not need ----------------------------------
+# The JSON API authenticates each request by its bearer token: no cookie session, no
+# logged-in user, no flash messages, no static files, no htmx. These
+# wrappers run their middleware for pages only, so that every API request does not pay
+# for them; the test client goes through the same list, so tests see what is served.
+
+API_PREFIX = "/api/"
+
+
+class _PagesOnly:
+    wrapped: str
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        from django.utils.module_loading import import_string
+
+        self.get_response = get_response
+        self.inner = import_string(self.wrapped)(get_response)
+        # Django looks for these hooks on the instance when it loads the middleware.
+        for hook in ("process_view", "process_exception", "process_template_response"):
+            method = getattr(self.inner, hook, None)
+            if method is not None:
+                setattr(self, hook, self._for_pages(method, hook))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return self.inner(request)
+
+    @staticmethod
+    def _for_pages(method: Callable[..., object], hook: str) -> Callable[..., object]:
+        def hooked(request: HttpRequest, *args: object) -> object:
+            if request.path_info.startswith(API_PREFIX):
+                # A template response passes through untouched; the others answer None.
+                return args[0] if hook == "process_template_response" else None
+            return method(request, *args)
+
+        return hooked
+
+
+def _pages_only(path: str) -> type[_PagesOnly]:
+    return type(f"PagesOnly{path.rsplit('.', 1)[1]}", (_PagesOnly,), {"wrapped": path})
+
+
+PagesOnlyStaticFiles = _pages_only("whitenoise.middleware.WhiteNoiseMiddleware")
+PagesOnlySessions = _pages_only("django.contrib.sessions.middleware.SessionMiddleware")
+PagesOnlyCommon = _pages_only("django.middleware.common.CommonMiddleware")
+PagesOnlyAuthentication = _pages_only(
+    "django.contrib.auth.middleware.AuthenticationMiddleware")
+PagesOnlyOtp = _pages_only("django_otp.middleware.OTPMiddleware")
+PagesOnlyMessages = _pages_only("django.contrib.messages.middleware.MessageMiddleware")
+PagesOnlyHtmx = _pages_only("django_htmx.middleware.HtmxMiddleware")

@@ -141,7 +141,8 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite, with its writers queued on a lock file (core/sqlite/base.py).
+            "ENGINE": "mesoclinic.core.sqlite",
             "NAME": SQLITE_PATH,
             # Kept open between requests: opening one costs its PRAGMAs, and closing the
             # last one checkpoints the write-ahead log.

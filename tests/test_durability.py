@@ -127,3 +127,29 @@ def test_every_acknowledged_booking_survives_a_sigkill_with_its_messages(persona
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA integrity_check")
             assert cursor.fetchone()[0] == "ok"
+
+
+def test_sqlite_writers_wait_their_turn_on_the_lock_file_beside_the_database(tmp_path):
+    import threading
+
+    from mesoclinic.core.sqlite.base import WriterQueue
+
+    name = str(tmp_path / "clinic.sqlite3")
+    first, second = WriterQueue(lambda: name), WriterQueue(lambda: name)
+    first.acquire()
+    entered = threading.Event()
+
+    def write() -> None:
+        second.acquire()
+        entered.set()
+        second.release()
+
+    waiting = threading.Thread(target=write)
+    waiting.start()
+    assert not entered.wait(0.2)  # the second writer waits while the first holds it
+    first.release()
+    waiting.join(timeout=10)
+    assert entered.is_set()
+    assert oct((tmp_path / "clinic.sqlite3.writers").stat().st_mode & 0o777) == "0o600"
+    first.close()
+    second.close()

@@ -57,7 +57,16 @@ def appointment_types(*, clinic: Clinic) -> list[AppointmentType]:
     return sorted(types, key=lambda t: [k for k, *_rest in DEFAULT_TYPES].index(t.kind))
 
 
+# Every booking reads its type: written out, see core.rows.
+_TYPE_ROWS = JoinedRows((AppointmentType, "t"))
+
+
 def type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
+    found = _TYPE_ROWS.fetch("FROM booking_appointmenttype t WHERE t.clinic_id = %s "
+                             "AND t.kind = %s", [clinic.pk, kind])
+    if found:
+        return found[0][0]
+    # A clinic's first booking: its usual types are created on first use.
     for appointment_type in appointment_types(clinic=clinic):
         if appointment_type.kind == kind:
             return appointment_type

@@ -285,3 +285,25 @@ def test_served_beside_a_sealer_a_request_leaves_the_sealing_to_it(
     with django_capture_on_commit_callbacks(execute=True):
         client.get(f"/api/v1/patients/{patient.pk}", **api_headers(personas.practitioner))
     assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
+
+
+def test_a_sealer_that_finds_the_chain_moved_on_leaves_its_batch_to_the_next_pass(
+        personas, monkeypatch):
+    from mesoclinic.core import audit
+
+    for _ in range(2):
+        make_patient(clinic=personas.clinic)
+    scope = f"clinic:{personas.clinic.pk}"
+    original = audit._chain_head
+
+    def another_sealer_went_first(scope: str, *, wait: bool = True):
+        monkeypatch.setattr(audit, "_chain_head", original)
+        assert audit.audit_seal() >= 2  # between our hashing and our lock
+        return original(scope, wait=wait)
+
+    monkeypatch.setattr(audit, "_chain_head", another_sealer_went_first)
+    read, chained = audit._seal_batch(scope, wait=True, batch=10)
+    assert chained == 0 and read >= 2
+    sealed = list(AuditEvent.objects.filter(clinic=personas.clinic).order_by("id"))
+    assert [e.sequence for e in sealed] == list(range(1, len(sealed) + 1))
+    assert list(audit_chain_problems()) == []

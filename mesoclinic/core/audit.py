@@ -142,28 +142,34 @@ def _write_chain_fields(events: list[AuditEvent]) -> None:
 
 
 def _seal_batch(scope: str, *, wait: bool, batch: int) -> tuple[int, int]:
-    """Seal up to ``batch`` events of one chain in one transaction, with one UPDATE for all
-    of them: the chain's lock is held for a few statements, however busy the clinic."""
+    """Seal up to ``batch`` events of one chain. The events are read and hashed first,
+    outside any transaction; then, with the chain's head locked, one UPDATE chains them
+    all, if the head is still the one they were hashed after (else another sealer went
+    first, and the next pass starts from its head). So SQLite's one writer is held only
+    for that update, however many events a busy clinic wrote."""
+    head = AuditChain.objects.filter(scope=scope).values_list(
+        "last_sequence", "last_hash").first() or (0, "0" * 64)
+    events = list(AuditEvent.objects.filter(scope=scope, sequence__isnull=True)
+                  .order_by("id")[:batch])
+    sequence, previous = head
+    chained = []
+    for event in events:
+        if not hmac.compare_digest(event.compute_hash(), event.hash):
+            continue
+        event.sequence, event.prev_hash = sequence + 1, previous
+        event.hash = event.compute_hash()
+        sequence, previous = event.sequence, event.hash
+        chained.append(event)
+    if not chained:
+        return len(events), 0
     with transaction.atomic():
         chain = _chain_head(scope, wait=wait)
-        if chain is None:
-            return 0, 0
-        events = list(AuditEvent.objects.filter(scope=scope, sequence__isnull=True)
-                      .order_by("id")[:batch])
-        sequence, previous = chain.last_sequence, chain.last_hash
-        chained = []
-        for event in events:
-            if not hmac.compare_digest(event.compute_hash(), event.hash):
-                continue
-            event.sequence, event.prev_hash = sequence + 1, previous
-            event.hash = event.compute_hash()
-            sequence, previous = event.sequence, event.hash
-            chained.append(event)
-        if chained:
-            _write_chain_fields(chained)
-            AuditChain.objects.filter(pk=chain.pk).update(last_sequence=sequence,
-                                                          last_hash=previous)
-        return len(events), len(chained)
+        if chain is None or (chain.last_sequence, chain.last_hash) != head:
+            return len(events), 0
+        _write_chain_fields(chained)
+        AuditChain.objects.filter(pk=chain.pk).update(last_sequence=sequence,
+                                                      last_hash=previous)
+    return len(events), len(chained)
 
 
 def seal_and_checkpoint_if_due() -> None:

@@ -29,6 +29,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Clinic, Membership, Role, User
 from mesoclinic.core.rows import JoinedRows
+from mesoclinic.courses.models import PlanStatus, Session, SessionStatus
 from mesoclinic.courses.selectors import TimelineEntry
 from mesoclinic.patients.models import Patient
 
@@ -207,6 +208,22 @@ def time_offered(*, membership: Membership, appointment_type: AppointmentType,
                             tz=tz)
     return slots.offers(start=starts_at, working=working, step=STEP, not_before=not_before,
                         duration=timedelta(minutes=appointment_type.duration_minutes))
+
+
+# A treatment booked on its own reads this in its write: written out, see core.rows.
+_WAITING_SESSIONS = JoinedRows((Session, "s"))
+
+
+def sessions_waiting_for_a_time(*, patient: Patient) -> list[Session]:
+    """The planned sessions of the patient's active plans that no booked appointment
+    holds yet, in course order."""
+    found = _WAITING_SESSIONS.fetch(
+        "FROM courses_session s JOIN courses_treatmentplan p ON p.id = s.plan_id "
+        "WHERE s.patient_id = %s AND p.status = %s AND s.status = %s AND NOT EXISTS "
+        "(SELECT 1 FROM booking_appointment a WHERE a.session_id = s.id AND a.status = %s) "
+        "ORDER BY s.scheduled_on, s.id",
+        [patient.pk, PlanStatus.ACTIVE, SessionStatus.PLANNED, AppointmentStatus.BOOKED])
+    return [session for (session,) in found]
 
 
 # The public search ------------------------------------------------------------------

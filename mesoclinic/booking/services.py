@@ -33,7 +33,12 @@ from mesoclinic.booking.models import (
     TreatmentOffer,
     WorkingHours,
 )
-from mesoclinic.booking.selectors import LEAD_TIME, practitioner_for_booking, time_offered
+from mesoclinic.booking.selectors import (
+    LEAD_TIME,
+    practitioner_for_booking,
+    sessions_waiting_for_a_time,
+    time_offered,
+)
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock, moments, rows
@@ -42,7 +47,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
-from mesoclinic.courses.models import PlanStatus, Session, SessionStatus, TreatmentPlan
+from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
 from mesoclinic.courses.services import session_day_set
 from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.search_keys import name_key
@@ -150,9 +155,7 @@ def _course_session_for(*, patient: Patient, day: date) -> Session | None:
     """A treatment booked on its own takes its place in the patient's course: the planned
     session of that day, else the first planned one not yet in the calendar, which moves
     to that day. So the course, the calendar and the timeline tell the same story."""
-    waiting = [s for s in Session.objects.filter(
-        patient=patient, plan__status=PlanStatus.ACTIVE, status=SessionStatus.PLANNED)
-        .exclude(appointments__status=AppointmentStatus.BOOKED).order_by("scheduled_on", "id")]
+    waiting = sessions_waiting_for_a_time(patient=patient)
     session = next((s for s in waiting if s.scheduled_on == day), None) or \
         (waiting[0] if waiting else None)
     if session is not None and session.scheduled_on != day:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.aftercare.escalation import EventFacts, escalation_reasons, is_open
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
@@ -56,7 +57,8 @@ class Flag:
     reasons: list[str]
 
 
-REASON_LABELS = {"serious": _("serious"), "longer-than-expected": _("longer than expected")}
+REASON_LABELS = {"serious": gettext_lazy("serious"),
+                 "longer-than-expected": gettext_lazy("longer than expected")}
 
 
 def clinic_flags(*, actor: Actor, now: datetime) -> list[Flag]:

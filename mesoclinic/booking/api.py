@@ -29,6 +29,7 @@ from mesoclinic.booking.services import (
     manage_token,
     online_booking,
 )
+from mesoclinic.core import clock, moments
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.context import client_ip
 from mesoclinic.core.errors import InvalidInput, RowId
@@ -99,7 +100,8 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
         lat, lon, label = place.latitude, place.longitude, place.label
     else:
         raise InvalidInput("Give a place or a position (lat, lon).", field="place")
-    first = max(params.date_from or timezone.localdate(), timezone.localdate())
+    today = timezone.localdate(clock.now())
+    first = max(params.date_from or today, today)
     last = min(params.date_to or first + timedelta(days=59), first + timedelta(days=59))
     results = search_clinics(latitude=lat, longitude=lon, radius_km=params.radius,
                              indication=params.indication, first=first, last=last)
@@ -120,7 +122,8 @@ class SlotsQuery(Schema):
 def slots(request: HttpRequest, slug: str, params: Query[SlotsQuery]) -> list[FreeTimeOut]:
     clinic = public_clinic(slug=slug)
     appointment_type = type_of(clinic=clinic, kind=params.kind)
-    first = max(params.date_from or timezone.localdate(), timezone.localdate())
+    today = moments.today(clinic)
+    first = max(params.date_from or today, today)
     found = free_times(members=list(bookable_members(clinic_ids=[clinic.pk])),
                        appointment_type=appointment_type, first=first,
                        last=first + timedelta(days=params.days - 1)).get(clinic.pk, [])
@@ -203,7 +206,7 @@ class CalendarQuery(Schema):
             summary="The clinic's appointments")
 def appointments(request: HttpRequest, params: Query[CalendarQuery]) -> list:
     actor = api_actor(request)
-    return calendar(actor=actor, first=params.date_from or timezone.localdate(),
+    return calendar(actor=actor, first=params.date_from or moments.today(actor.clinic),
                     days=params.days)
 
 

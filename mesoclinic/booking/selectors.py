@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.booking import gazetteer, slots
 from mesoclinic.booking.models import (
@@ -38,10 +39,10 @@ STEP = timedelta(minutes=15)
 LEAD_TIME = timedelta(hours=2)  # online bookings start at least this far ahead
 
 DEFAULT_TYPES = (
-    (AppointmentKind.CONSULTATION, _("Consultation"), 30, 10),
-    (AppointmentKind.ALLERGY_READ, _("Allergy-test reading"), 15, 5),
-    (AppointmentKind.TREATMENT, _("Treatment session"), 30, 10),
-    (AppointmentKind.FOLLOW_UP, _("Follow-up"), 15, 5),
+    (AppointmentKind.CONSULTATION, gettext_lazy("Consultation"), 30, 10),
+    (AppointmentKind.ALLERGY_READ, gettext_lazy("Allergy-test reading"), 15, 5),
+    (AppointmentKind.TREATMENT, gettext_lazy("Treatment session"), 30, 10),
+    (AppointmentKind.FOLLOW_UP, gettext_lazy("Follow-up"), 15, 5),
 )
 
 

@@ -80,7 +80,7 @@ def find(request: HttpRequest) -> HttpResponse:
     """"Mesotherapy near me": a place (or the browser's position), a radius, a treatment
     and dates."""
     params = request.GET
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     place_text = params.get("place", "").strip()[:100]
     radius = int(params["radius"]) if params.get("radius", "").isdigit() else 25
     radius = radius if radius in RADII else 25
@@ -132,7 +132,7 @@ def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
     kind = request.GET.get("kind", AppointmentKind.CONSULTATION)
     chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
     members = list(bookable_members(clinic_ids=[clinic.pk]))
-    today = timezone.localdate()
+    today = moments.today(clinic)
     try:
         first = max(query_date(request.GET, "from") or today, today)
     except MesoclinicError as error:
@@ -236,7 +236,7 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
         clinic=clinic, user_id=appointment.practitioner_id).first()
     alternatives = []
     if appointment.status == "booked" and member is not None:
-        today = timezone.localdate()
+        today = moments.today(clinic)
         alternatives = free_times(members=[member], appointment_type=appointment.type,
                                   first=today, last=today + timedelta(days=13),
                                   limit_per_clinic=12).get(clinic.pk, [])
@@ -250,7 +250,7 @@ def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_view()
 def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
-    today = timezone.localdate()
+    today = moments.today(actor.clinic)
     first = query_date(request.GET, "date") or today
     view = "week" if request.GET.get("view") == "week" else "day"
     days = 7 if view == "week" else 1  # a week is the seven days from the chosen one
@@ -259,7 +259,7 @@ def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
     dates = [first + timedelta(days=i) for i in range(days)]
     # One row per practitioner, one column per day.
     rows = [(member, [(day, [a for a in appointments if a.practitioner_id == member.user_id
-                             and timezone.localtime(a.starts_at).date() == day])
+                             and moments.local_day(a.starts_at, actor.clinic) == day])
                       for day in dates]) for member in members]
     return render(request, "booking/calendar.html", {
         "first": first, "view": view, "rows": rows, "dates": dates, "members": members,
@@ -328,7 +328,7 @@ def staff_book(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
             refused = error
         except MesoclinicError as error:
             messages.error(request, error.message)
-    today = timezone.localdate()
+    today = moments.today(actor.clinic)
     free = free_times(members=members, appointment_type=chosen, first=today,
                       last=today + timedelta(days=13), not_before=clock.now(),
                       limit_per_clinic=40).get(actor.clinic_id, [])
@@ -401,7 +401,7 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "booking/availability.html", {
         "grid": grid, "members": members, "types": appointment_types(clinic=actor.clinic),
         "time_off": TimeOff.objects.filter(clinic_id=actor.clinic_id,
-                                           last_day__gte=timezone.localdate())
+                                           last_day__gte=moments.today(actor.clinic))
         .select_related("membership__user").order_by("first_day"),
         "indications": [(i, offered.get(i.pk)) for i in Indication.objects.order_by("name")],
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]})

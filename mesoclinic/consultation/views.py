@@ -54,7 +54,7 @@ from mesoclinic.consultation.services import (
     photo_storage,
 )
 from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
@@ -378,7 +378,7 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
                 errors = {error.field or "form": [error.message]}
     context = {"patient": patient, "products": clinic_products(actor=actor),
                "lots": clinic_lots(actor=actor), "values": values, "errors": errors,
-               "today": timezone.localdate()}
+               "today": moments.today(actor.clinic)}
     return render(request, "consultation/allergy_new.html", context,
                   status=400 if errors else 200)
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.models import Clinic, Membership, Role, User
 from mesoclinic.core.services import clinic_create, user_create
@@ -128,7 +128,7 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
                 membership.qualification_verified_by = owner
                 membership.qualification_verified_at = clock.now()
                 membership.save()
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     for clinic in clinics.values():
         names = FRENCH if clinic.country == "FR" else BRITISH
         practitioner = Membership.objects.get(clinic=clinic, role=Role.PRACTITIONER)
@@ -192,7 +192,7 @@ def _seed_booking(clinic: Clinic, owner: User, rng: random.Random) -> None:
             clinic=clinic, indication=Indication.objects.get(code=code),
             defaults={"price_from": price})
     consultation = next(t for t in types if t.kind == "consultation")
-    today = timezone.localdate()
+    today = moments.today(clinic)
     free = free_times(members=members, appointment_type=consultation, first=today,
                       last=today + timedelta(days=7)).get(clinic.pk, [])
     patients = list(Patient.objects.filter(clinic=clinic).order_by("-id")[:4])
@@ -230,7 +230,7 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
 
     practitioner = Membership.objects.get(clinic=clinic, role=Role.PRACTITIONER)
     actor = Actor(user=practitioner.user, membership=practitioner, ip="127.0.0.1")
-    today = timezone.localdate()
+    today = moments.today(clinic)
     lots = []
     for name, maker, substances in PRODUCTS:
         product = product_create(actor=actor, name=name, manufacturer=maker,
@@ -288,7 +288,7 @@ def _seed_outcomes(actor: Actor, patient, plan, index: int,
     from mesoclinic.aftercare.services import AdverseEventIn, adverse_event_record
     from mesoclinic.outcomes.services import MeasurementIn, measurement_record
 
-    today = timezone.localdate()
+    today = moments.today(patient.clinic)
     scale = "hexsel-csss" if plan.indication.code == "cellulite" else "gais"
     value = rng.randint(6, 11) if scale == "hexsel-csss" else 4
     measurement_record(actor=actor, patient=patient, data=MeasurementIn(

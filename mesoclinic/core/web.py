@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import user_has_device
 from pydantic import BaseModel, ValidationError
 
@@ -152,12 +153,12 @@ def staff_view(roles: Iterable[Role] | None = None) -> Callable[[View], View]:
 
 
 _FRIENDLY = {
-    "missing": _("This field is required."),
-    "date_from_datetime_parsing": _("Enter a valid date (YYYY-MM-DD)."),
-    "date_parsing": _("Enter a valid date (YYYY-MM-DD)."),
-    "date_type": _("Enter a valid date (YYYY-MM-DD)."),
-    "int_parsing": _("Enter a whole number."),
-    "enum": _("Choose one of the options."),
+    "missing": gettext_lazy("This field is required."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
+    "date_parsing": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
+    "date_type": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "enum": gettext_lazy("Choose one of the options."),
 }
 
 

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.aftercare.services import session_finish
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
+from mesoclinic.core import moments
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.errors import RowId
 from mesoclinic.core.roles import require_clinician
@@ -198,7 +198,7 @@ def record_improvement(request: HttpRequest, plan_id: int, payload: ImprovementI
                        ) -> TreatmentPlan:
     actor = api_actor(request)
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
-    plan_record_improvement(actor=actor, plan=plan, on=payload.on or timezone.localdate())
+    plan_record_improvement(actor=actor, plan=plan, on=payload.on or moments.today(actor.clinic))
     return access_plan(actor=actor, plan_id=plan_id, audit=False)
 
 

@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.aftercare.services import session_finish
@@ -55,10 +55,11 @@ from mesoclinic.patients.selectors import access_patient
 
 CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
 COCKTAIL_ROWS = 4
-REACTIONS = [("burning", _("Burning")), ("bleeding", _("Bleeding")), ("pain", _("Pain")),
-             ("bruising", _("Bruising")), ("swelling", _("Swelling")),
-             ("redness", _("Redness")), ("vasovagal", _("Feeling faint")),
-             ("other", _("Other"))]
+REACTIONS = [("burning", gettext_lazy("Burning")), ("bleeding", gettext_lazy("Bleeding")),
+             ("pain", gettext_lazy("Pain")), ("bruising", gettext_lazy("Bruising")),
+             ("swelling", gettext_lazy("Swelling")),
+             ("redness", gettext_lazy("Redness")), ("vasovagal", gettext_lazy("Feeling faint")),
+             ("other", gettext_lazy("Other"))]
 
 
 def _plan_form_data(post: Any) -> dict[str, Any]:
@@ -168,7 +169,7 @@ def _report_course_booking(request: HttpRequest, actor: Actor, booking: CourseBo
 @require_POST
 def plan_improvement(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
-    plan_record_improvement(actor=actor, plan=plan, on=timezone.localdate())
+    plan_record_improvement(actor=actor, plan=plan, on=moments.today(actor.clinic))
     messages.success(request, _("Improvement recorded: the intervals widen from now on."))
     return redirect("plan_detail", plan_id=plan.pk)
 
@@ -226,7 +227,7 @@ def _session_context(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]
         "session": session, "plan": plan, "patient": session.patient,
         "maps": list(zones.MAPS.values()), "injections": injections,
         "totals": product_totals(injections),
-        "lots": usable_lots_for(plan=plan, on=timezone.localdate()),
+        "lots": usable_lots_for(plan=plan, on=moments.today(actor.clinic)),
         "reactions": REACTIONS, "may_override": actor.role == Role.PRACTITIONER,
         "zone_labels": {(i.chart_map, i.zone): zones.zone_label(i.chart_map, i.zone)
                         for i in injections},

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.inventory.models import Lot, Product
@@ -49,7 +49,7 @@ class StockLine:
 
 
 def stock_levels(*, actor: Actor) -> list[StockLine]:
-    today = timezone.localdate()
+    today = moments.today(actor.clinic)
     products = Product.objects.filter(clinic_id=actor.clinic_id, is_active=True).annotate(
         usable=Sum("lots__quantity",
                    filter=Q(lots__recalled=False, lots__expiry__gte=today))).order_by("name")

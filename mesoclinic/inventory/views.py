@@ -5,11 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mesoclinic.catalog.models import Substance
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
@@ -68,5 +68,5 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     context = {"products": clinic_products(actor=actor), "lots": clinic_lots(actor=actor),
                "stock": stock_levels(actor=actor),
                "substances": Substance.objects.order_by("name"), "errors": errors,
-               "today": timezone.localdate(), "values": request.POST}
+               "today": moments.today(actor.clinic), "values": request.POST}
     return render(request, "inventory/products.html", context, status=400 if errors else 200)

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.aftercare.models import AdverseEvent
 from mesoclinic.catalog.models import OutcomeScale
@@ -65,9 +66,9 @@ def access_comparison(*, actor: Actor, comparison_id: int, audit: bool = True
 # Practice analytics -----------------------------------------------------------------
 
 DIMENSIONS = {
-    "protocol": _("Indication × protocol × technique"),
-    "practitioner": _("Practitioner"),
-    "lot": _("Lot"),
+    "protocol": gettext_lazy("Indication × protocol × technique"),
+    "practitioner": gettext_lazy("Practitioner"),
+    "lot": gettext_lazy("Lot"),
 }
 
 

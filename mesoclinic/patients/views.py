@@ -4,7 +4,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -12,6 +11,7 @@ from mesoclinic.aftercare import selectors as aftercare_selectors
 from mesoclinic.catalog.models import BodyArea
 from mesoclinic.consultation import selectors as consultation
 from mesoclinic.consultation.models import PhotoView
+from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import sees_medical_details
@@ -114,7 +114,7 @@ def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict
         if clinical else [],
         "comparisons": list(patient.comparisons.select_related("before__body_area")[:10])
         if clinical else [],
-        "today": timezone.localdate(),
+        "today": moments.today(actor.clinic),
         "may_prescribe": actor.role in ("owner", "practitioner"),
         **extra,
     }

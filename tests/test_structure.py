@@ -1,0 +1,38 @@
+"""How the code is laid out, checked: one clock, translations looked up when they are
+read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.utils.functional import Promise
+
+SOURCE = Path(__file__).resolve().parent.parent / "mesoclinic"
+
+
+def _python_files() -> list[Path]:
+    return [p for p in SOURCE.rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_every_moment_and_every_today_comes_from_the_one_clock():
+    # core.clock is what tests move; a clinic's "today" is moments.today(clinic).
+    wall_clock = re.compile(
+        r"timezone\.now\(\)|timezone\.localdate\(\)|date\.today\(\)|datetime\.now\(")
+    offenders = [f"{path.relative_to(SOURCE)}:{number}"
+                 for path in _python_files() if path.name != "clock.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if wall_clock.search(line)]
+    assert offenders == []
+
+
+def test_texts_defined_at_import_are_translated_when_read():
+    from mesoclinic.aftercare.selectors import REASON_LABELS
+    from mesoclinic.booking.selectors import DEFAULT_TYPES
+    from mesoclinic.core.web import _FRIENDLY
+    from mesoclinic.courses.views import REACTIONS
+    from mesoclinic.outcomes.selectors import DIMENSIONS
+
+    texts = [*REASON_LABELS.values(), *(name for _k, name, *_ in DEFAULT_TYPES),
+             *_FRIENDLY.values(), *(label for _k, label in REACTIONS), *DIMENSIONS.values()]
+    assert texts and all(isinstance(text, Promise) for text in texts)

@@ -36,3 +36,13 @@ def test_texts_defined_at_import_are_translated_when_read():
     texts = [*REASON_LABELS.values(), *(name for _k, name, *_ in DEFAULT_TYPES),
              *_FRIENDLY.values(), *(label for _k, label in REACTIONS), *DIMENSIONS.values()]
     assert texts and all(isinstance(text, Promise) for text in texts)
+
+
+def test_an_exported_cell_that_could_start_a_formula_is_quoted_whatever_its_first_sign():
+    from mesoclinic.core.csv_export import csv_response, spreadsheet_safe
+
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert spreadsheet_safe(risky) == "'" + risky
+    assert spreadsheet_safe("Durand") == "Durand" and spreadsheet_safe(-1.5) == -1.5
+    response = csv_response(filename="x.csv", header=["a", "b"], rows=[["\t=cmd", 2]])
+    assert response.content.decode().splitlines() == ["a,b", "'\t=cmd,2"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from mesoclinic.booking.selectors import appointment_timeline, session_appointme
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
+from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
@@ -354,26 +354,16 @@ def lot_detail(request: HttpRequest, actor: Actor, lot_id: int) -> HttpResponse:
 
 
 def _recall_csv(actor: Actor, lot: Any, recipients: list) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="recall-{lot.number}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["patient_id", "last_name", "first_name", "date_of_birth", "phone",
-                     "email", "address", "first_exposure", "last_exposure", "volume_ml",
-                     "allergy_test"])
     tz = actor.clinic.zoneinfo
-    for e in recipients:
-        p = e.patient
-        writer.writerow([p.pk, _csv_safe(p.last_name), _csv_safe(p.first_name),
-                         p.date_of_birth.isoformat(), _csv_safe(p.phone), _csv_safe(p.email),
-                         _csv_safe(p.address), e.first.astimezone(tz).isoformat(),
-                         e.last.astimezone(tz).isoformat(), e.volume_ml,
-                         "yes" if e.allergy_test else "no"])
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_response(
+        filename=f"recall-{lot.number}.csv",
+        header=["patient_id", "last_name", "first_name", "date_of_birth", "phone", "email",
+                "address", "first_exposure", "last_exposure", "volume_ml", "allergy_test"],
+        rows=([e.patient.pk, e.patient.last_name, e.patient.first_name,
+               e.patient.date_of_birth.isoformat(), e.patient.phone, e.patient.email,
+               e.patient.address, e.first.astimezone(tz).isoformat(),
+               e.last.astimezone(tz).isoformat(), e.volume_ml,
+               "yes" if e.allergy_test else "no"] for e in recipients))
 
 
 @staff_view(roles=CLINICAL)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from mesoclinic.consultation.models import Photo
 from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
+from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.web import parse_form, staff_view
@@ -157,17 +156,11 @@ def analytics(request: HttpRequest, actor: Actor) -> HttpResponse:
 def registry_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     scale, _dimension, _indication = _analytics_query(request)
     rows = registry_rows(actor=actor, scale=scale)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     today = moments.today(actor.clinic)
-    response["Content-Disposition"] = (
-        f'attachment; filename="registry-{scale.code}-{today.isoformat()}.csv"')
     columns = ["subject", "age_band", "sex", "fitzpatrick", "indication", "technique",
                "protocol", "planned_sessions", "completed_sessions", "scale", "baseline",
                "last", "change", "responder", "adverse_events"]
-    writer = csv.DictWriter(response, fieldnames=columns)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: (("'" + v) if isinstance(v, str) and v[:1] in "=+-@" else v)
-                         for k, v in row.items()})
-    return response
+    return csv_response(filename=f"registry-{scale.code}-{today.isoformat()}.csv",
+                        header=columns, rows=([row.get(c, "") for c in columns]
+                                              for row in rows))
 

@@ -46,3 +46,15 @@ def test_an_exported_cell_that_could_start_a_formula_is_quoted_whatever_its_firs
     assert spreadsheet_safe("Durand") == "Durand" and spreadsheet_safe(-1.5) == -1.5
     response = csv_response(filename="x.csv", header=["a", "b"], rows=[["\t=cmd", 2]])
     assert response.content.decode().splitlines() == ["a,b", "'\t=cmd,2"]
+
+
+def test_sets_of_roles_are_written_out_in_core_roles_only():
+    # Who may do what is named there (CLINICAL_ROLES, PRESCRIBING_ROLES, may_prescribe…).
+    role_set = re.compile(r"Role\.[A-Z]+\s*,\s*Role\.[A-Z]+|"
+                          r"[\"'](owner|practitioner|nurse|reception)[\"']\s*,\s*"
+                          r"[\"'](owner|practitioner|nurse|reception)[\"']")
+    offenders = [f"{path.relative_to(SOURCE)}:{number}"
+                 for path in _python_files() if path.name != "roles.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if role_set.search(line)]
+    assert offenders == []

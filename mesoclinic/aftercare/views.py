@@ -36,15 +36,14 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import parse_form, parse_local_datetime, staff_view
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.courses.selectors import access_session
 from mesoclinic.patients.selectors import access_patient
 
-CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
 
-
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def session_aftercare(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id)
     return render(request, "aftercare/session_aftercare.html", {
@@ -53,7 +52,7 @@ def session_aftercare(request: HttpRequest, actor: Actor, session_id: int) -> Ht
         "checkins": session.checkins.order_by("due_at")})
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def session_aftercare_pdf(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id)
     response = HttpResponse(aftercare_pdf(session=session), content_type="application/pdf")
@@ -126,7 +125,7 @@ def public_checkin(request: HttpRequest, token: str) -> HttpResponse:
 # Adverse events -----------------------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def adverse_event_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
@@ -161,7 +160,7 @@ def adverse_event_new(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
         "values": values, "errors": errors}, status=400 if errors else 200)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def adverse_event_detail(request: HttpRequest, actor: Actor, event_id: int) -> HttpResponse:
     event = access_adverse_event(actor=actor, event_id=event_id)

@@ -28,13 +28,13 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.models import Clinic, Membership, Role, User
+from mesoclinic.core.models import Clinic, Membership, User
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.rows import JoinedRows
 from mesoclinic.courses.models import PlanStatus, Session, SessionStatus
 from mesoclinic.courses.selectors import TimelineEntry
 from mesoclinic.patients.models import Patient
 
-BOOKABLE_ROLES = (Role.OWNER, Role.PRACTITIONER, Role.NURSE)
 STEP = timedelta(minutes=15)
 LEAD_TIME = timedelta(hours=2)  # online bookings start at least this far ahead
 
@@ -77,7 +77,7 @@ def type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
 
 def bookable_members(*, clinic_ids: list[int]) -> QuerySet[Membership]:
     return Membership.objects.filter(clinic_id__in=clinic_ids, is_active=True,
-                                     role__in=BOOKABLE_ROLES,
+                                     role__in=CLINICAL_ROLES,
                                      working_hours__isnull=False).distinct() \
         .select_related("user", "clinic").order_by("user__full_name")
 

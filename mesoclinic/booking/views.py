@@ -60,6 +60,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import (
     parse_form,
     parse_local_datetime,
@@ -349,8 +350,7 @@ def _time(value: str) -> time | None:
 def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Working hours, time off, appointment types and prices, the public profile."""
     members = list(Membership.objects.filter(clinic_id=actor.clinic_id, is_active=True,
-                                             role__in=[Role.OWNER, Role.PRACTITIONER,
-                                                       Role.NURSE]).select_related("user"))
+                                             role__in=CLINICAL_ROLES).select_related("user"))
     if request.method == "POST":
         form = request.POST.get("form")
         try:
@@ -427,7 +427,7 @@ def _types_form(post: Any, clinic_id: int) -> tuple[list[TypeChange], dict[int, 
     return changes, offers
 
 
-@staff_view(roles=[Role.OWNER, Role.PRACTITIONER, Role.NURSE])
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def calendar_feed(request: HttpRequest, actor: Actor) -> HttpResponse:
     url = None

@@ -59,6 +59,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import (
     parse_form,
     parse_int,
@@ -77,8 +78,6 @@ from mesoclinic.safety.selectors import (
 )
 from mesoclinic.safety.services import safety_override_create
 
-CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
-
 
 def _intake_context(values: dict[str, Any] | None, errors: dict[str, list[str]]) -> dict:
     return {
@@ -93,7 +92,7 @@ def _intake_context(values: dict[str, Any] | None, errors: dict[str, list[str]])
 # Intake, by staff --------------------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
@@ -113,7 +112,7 @@ def intake_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     return render(request, "consultation/intake.html", context, status=400 if errors else 200)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def intake_mark_reviewed(request: HttpRequest, actor: Actor, patient_id: int,
                          intake_id: int) -> HttpResponse:
@@ -261,7 +260,7 @@ def consent_sign_page(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
         lambda: redirect("patient_detail", patient_id=patient.pk), public=False)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def consent_download(request: HttpRequest, actor: Actor, patient_id: int,
                      consent_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
@@ -312,7 +311,7 @@ def consent_texts(request: HttpRequest, actor: Actor) -> HttpResponse:
 # Photos -----------------------------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def photo_upload(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
@@ -334,7 +333,7 @@ def photo_upload(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     return redirect(reverse("patient_detail", args=[patient.pk]) + "#photos")
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def photo_file(request: HttpRequest, actor: Actor, photo_id: int, size: str) -> HttpResponse:
     original = size == "original"
     photo = access_photo(actor=actor, photo_id=photo_id, original=original)
@@ -352,7 +351,7 @@ def _local_input(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
@@ -383,7 +382,7 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
                   status=400 if errors else 200)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def allergy_test_read_page(request: HttpRequest, actor: Actor, patient_id: int,
                            test_id: int) -> HttpResponse:
@@ -410,7 +409,7 @@ def allergy_test_read_page(request: HttpRequest, actor: Actor, patient_id: int,
 # Checklist --------------------------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
     people = clinicians(actor=actor)

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mesoclinic.core import clock, moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.models import Clinic, Membership, Role, User
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.services import clinic_create, user_create
 from mesoclinic.patients.models import Sex
 from mesoclinic.patients.services import patient_create
@@ -176,8 +177,9 @@ def _seed_booking(clinic: Clinic, owner: User, rng: random.Random) -> None:
     hours = [HoursIn(d, clock_time(9), clock_time(12, 30)) for d in range(5)] + \
         [HoursIn(d, clock_time(14), clock_time(18, 30)) for d in range(5)] + \
         [HoursIn(5, clock_time(9), clock_time(12))]
-    members = list(Membership.objects.filter(clinic=clinic, role__in=[
-        Role.PRACTITIONER, Role.NURSE]).select_related("user", "clinic"))
+    # The clinicians see patients; the owner runs the clinic.
+    members = list(Membership.objects.filter(clinic=clinic, role__in=CLINICAL_ROLES)
+                   .exclude(role=Role.OWNER).select_related("user", "clinic"))
     for member in members:
         working_hours_set(actor=owner_actor, membership=member, hours=hours)
     types = appointment_types(clinic=clinic)

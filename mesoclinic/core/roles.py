@@ -5,8 +5,10 @@ from django.utils.translation import gettext as _
 from mesoclinic.core.errors import Forbidden
 from mesoclinic.core.models import Role
 
+# Who treats patients: sees medical details, is booked, may hold the qualification.
 CLINICAL_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER, Role.NURSE})
-ALL_ROLES = frozenset(Role)
+# Who writes treatment plans and records a course's improvement.
+PRESCRIBING_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER})
 
 
 def sees_medical_details(role: str) -> bool:
@@ -30,4 +32,8 @@ def require_owner(role: str) -> None:
 
 def may_be_qualified(role: str) -> bool:
     """Roles that inject, and so hold a mesotherapy qualification."""
-    return role in {Role.OWNER, Role.PRACTITIONER, Role.NURSE}
+    return role in CLINICAL_ROLES
+
+
+def may_prescribe(role: str) -> bool:
+    return role in PRESCRIBING_ROLES

@@ -17,8 +17,7 @@ from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
-from mesoclinic.core.models import Role
-from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.roles import may_prescribe, require_clinician
 from mesoclinic.courses import zones
 from mesoclinic.courses.models import (
     Injection,
@@ -42,8 +41,6 @@ from mesoclinic.safety.selectors import (
     course_checklist,
 )
 
-PRESCRIBERS = frozenset({Role.PRACTITIONER, Role.OWNER})
-
 
 class SafetyBlocked(MesoclinicError):
     code = "safety-blocked"
@@ -57,7 +54,7 @@ class SafetyBlocked(MesoclinicError):
 
 
 def _require_prescriber(actor: Actor) -> None:
-    if actor.role not in PRESCRIBERS:
+    if not may_prescribe(actor.role):
         raise Forbidden(_("Only a practitioner creates or changes a treatment plan."))
 
 

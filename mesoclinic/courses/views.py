@@ -22,6 +22,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
+from mesoclinic.core.roles import CLINICAL_ROLES, PRESCRIBING_ROLES, may_prescribe
 from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
 from mesoclinic.courses import zones
 from mesoclinic.courses.models import SessionStatus
@@ -53,7 +54,6 @@ from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.selectors import access_lot, clinic_products
 from mesoclinic.patients.selectors import access_patient
 
-CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
 COCKTAIL_ROWS = 4
 REACTIONS = [("burning", gettext_lazy("Burning")), ("bleeding", gettext_lazy("Bleeding")),
              ("pain", gettext_lazy("Pain")), ("bruising", gettext_lazy("Bruising")),
@@ -80,7 +80,7 @@ def _plan_form_data(post: Any) -> dict[str, Any]:
     return data
 
 
-@staff_view(roles=[Role.OWNER, Role.PRACTITIONER])
+@staff_view(roles=PRESCRIBING_ROLES)
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
@@ -119,7 +119,7 @@ def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
     return render(request, "courses/plan_new.html", context, status=400 if errors else 200)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id)
     sessions = list(plan.sessions.all())
@@ -129,11 +129,11 @@ def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
     context = {"plan": plan, "patient": plan.patient, "proposal": plan_proposal(plan=plan),
                "sessions": sessions,
                "cocktail": list(plan.cocktail.all()), "areas": list(plan.body_areas.all()),
-               "may_prescribe": actor.role in (Role.OWNER, Role.PRACTITIONER)}
+               "may_prescribe": may_prescribe(actor.role)}
     return render(request, "courses/plan_detail.html", context)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def plan_book(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
@@ -165,7 +165,7 @@ def _report_course_booking(request: HttpRequest, actor: Actor, booking: CourseBo
                          % {"day": moments.day_text(session.scheduled_on, "longdate")})
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def plan_improvement(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
@@ -174,7 +174,7 @@ def plan_improvement(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRe
     return redirect("plan_detail", plan_id=plan.pk)
 
 
-@staff_view(roles=[Role.OWNER, Role.PRACTITIONER])
+@staff_view(roles=PRESCRIBING_ROLES)
 @require_POST
 def plan_save_template(request: HttpRequest, actor: Actor, plan_id: int) -> HttpResponse:
     plan = access_plan(actor=actor, plan_id=plan_id, audit=False)
@@ -187,7 +187,7 @@ def plan_save_template(request: HttpRequest, actor: Actor, plan_id: int) -> Http
     return redirect("plan_detail", plan_id=plan.pk)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
@@ -203,7 +203,7 @@ def session_move_view(request: HttpRequest, actor: Actor, session_id: int) -> Ht
     return redirect("plan_detail", plan_id=session.plan_id)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def injection_remove_view(request: HttpRequest, actor: Actor, injection_id: int
                           ) -> HttpResponse:
@@ -245,7 +245,7 @@ def _default_map(plan: Any) -> str:
     return "body-front"
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id)
     extra: dict[str, Any] = {}
@@ -254,7 +254,7 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
     return render(request, "courses/session.html", _session_context(actor, session, **extra))
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def session_start_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
@@ -275,7 +275,7 @@ def _decimal_or_none(value: str) -> str | None:
     return value or None
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
@@ -301,7 +301,7 @@ def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
     return render(request, "courses/session.html", context, status=400)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
@@ -322,7 +322,7 @@ def session_complete_view(request: HttpRequest, actor: Actor, session_id: int) -
                   _session_context(actor, session, complete_errors=errors), status=400)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def session_missed_view(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id, audit=False)
@@ -337,7 +337,7 @@ def session_missed_view(request: HttpRequest, actor: Actor, session_id: int) -> 
 # Recall, timeline, summary ----------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def lot_detail(request: HttpRequest, actor: Actor, lot_id: int) -> HttpResponse:
     lot = access_lot(actor=actor, lot_id=lot_id)
@@ -366,14 +366,14 @@ def _recall_csv(actor: Actor, lot: Any, recipients: list) -> HttpResponse:
                "yes" if e.allergy_test else "no"] for e in recipients))
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def timeline(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
     entries = patient_timeline(patient=patient, extra=appointment_timeline(patient=patient))
     return render(request, "courses/timeline.html", {"patient": patient, "entries": entries})
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def summary_pdf(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action="patient.export")
     response = HttpResponse(treatment_summary_pdf(patient=patient),

@@ -12,7 +12,7 @@ from mesoclinic.catalog.models import Substance
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
-from mesoclinic.core.models import Role
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import staff_view
 from mesoclinic.inventory.selectors import (
     access_products,
@@ -40,7 +40,7 @@ def _lot_values(post: dict[str, str]) -> tuple[str, date, Decimal]:
     return number, expiry, quantity
 
 
-@staff_view(roles=[Role.OWNER, Role.PRACTITIONER, Role.NURSE])
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     errors: dict[str, list[str]] = {}

@@ -16,7 +16,7 @@ from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError, NotFound
-from mesoclinic.core.models import Role
+from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import parse_form, staff_view
 from mesoclinic.outcomes import plots
 from mesoclinic.outcomes.models import ComparisonStatus
@@ -34,10 +34,8 @@ from mesoclinic.outcomes.services import (
 )
 from mesoclinic.patients.selectors import access_patient
 
-CLINICAL = [Role.OWNER, Role.PRACTITIONER, Role.NURSE]
 
-
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def measurement_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
@@ -61,7 +59,7 @@ def measurement_new(request: HttpRequest, actor: Actor, patient_id: int) -> Http
 # Photo comparison ---------------------------------------------------------------------
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def comparison_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
@@ -94,7 +92,7 @@ def comparison_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
                   status=400 if errors else 200)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def comparison_detail(request: HttpRequest, actor: Actor, comparison_id: int) -> HttpResponse:
     comparison = access_comparison(actor=actor, comparison_id=comparison_id)
     template = "outcomes/_comparison_status.html" if request.htmx else \
@@ -104,7 +102,7 @@ def comparison_detail(request: HttpRequest, actor: Actor, comparison_id: int) ->
                                       "finished": finished})
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def comparison_aligned(request: HttpRequest, actor: Actor, comparison_id: int) -> HttpResponse:
     comparison = access_comparison(actor=actor, comparison_id=comparison_id)
     if not comparison.aligned_name:
@@ -128,7 +126,7 @@ def _analytics_query(request: HttpRequest) -> tuple[OutcomeScale, str, str | Non
     return scale, dimension, indication
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def analytics(request: HttpRequest, actor: Actor) -> HttpResponse:
     scale, dimension, indication = _analytics_query(request)
     rows = practice_analytics(actor=actor, scale=scale, dimension=dimension,
@@ -152,7 +150,7 @@ def analytics(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "outcomes/analytics.html", context)
 
 
-@staff_view(roles=CLINICAL)
+@staff_view(roles=CLINICAL_ROLES)
 def registry_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     scale, _dimension, _indication = _analytics_query(request)
     rows = registry_rows(actor=actor, scale=scale)

@@ -14,7 +14,7 @@ from mesoclinic.consultation.models import PhotoView
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
-from mesoclinic.core.roles import sees_medical_details
+from mesoclinic.core.roles import may_prescribe, sees_medical_details
 from mesoclinic.core.web import parse_form, staff_view
 from mesoclinic.courses import selectors as course_selectors
 from mesoclinic.outcomes import plots
@@ -115,7 +115,7 @@ def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict
         "comparisons": list(patient.comparisons.select_related("before__body_area")[:10])
         if clinical else [],
         "today": moments.today(actor.clinic),
-        "may_prescribe": actor.role in ("owner", "practitioner"),
+        "may_prescribe": may_prescribe(actor.role),
         **extra,
     }
 

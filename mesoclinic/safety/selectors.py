@@ -21,7 +21,7 @@ from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
-from mesoclinic.core.roles import may_be_qualified
+from mesoclinic.core.roles import CLINICAL_ROLES, may_be_qualified
 from mesoclinic.courses.models import Session, TreatmentPlan
 from mesoclinic.courses.selectors import days_done
 from mesoclinic.patients.models import Patient
@@ -172,5 +172,5 @@ def course_checklist(*, patient: Patient, practitioner: Membership | None, at: d
 
 def clinicians(*, actor: Actor) -> list[Membership]:
     return list(Membership.objects.select_related("user").filter(
-        clinic_id=actor.clinic_id, is_active=True, role__in=["owner", "practitioner", "nurse"])
+        clinic_id=actor.clinic_id, is_active=True, role__in=CLINICAL_ROLES)
         .order_by("user__full_name"))

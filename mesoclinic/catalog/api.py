@@ -1,17 +1,11 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from mesoclinic.catalog.models import (
-    BodyArea,
-    Indication,
-    OutcomeScale,
-    SideEffect,
-    Substance,
-    SubstanceClass,
-    Technique,
-)
+from mesoclinic.catalog.models import Indication, Substance
+from mesoclinic.catalog.selectors import SECTIONS_BY_SLUG
 
 router = Router(tags=["catalogue"])
 
@@ -76,36 +70,38 @@ class SideEffectOut(EntryOut):
     seriousness: str
 
 
+# Each list is its catalogue section's entries (catalog.selectors): the pages and the API
+# read the same queries.
 @router.get("/indications", response=list[IndicationOut])
-def indications(request: HttpRequest):
-    return Indication.objects.prefetch_related("body_areas", "outcome_scales").order_by("name")
+def indications(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["indications"].entries()
 
 
 @router.get("/body-areas", response=list[BodyAreaOut])
-def body_areas(request: HttpRequest):
-    return BodyArea.objects.order_by("name")
+def body_areas(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["body-areas"].entries()
 
 
 @router.get("/substance-classes", response=list[EntryOut])
-def substance_classes(request: HttpRequest):
-    return SubstanceClass.objects.order_by("name")
+def substance_classes(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["substance-classes"].entries()
 
 
 @router.get("/substances", response=list[SubstanceOut])
-def substances(request: HttpRequest):
-    return Substance.objects.select_related("substance_class").order_by("name")
+def substances(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["substances"].entries()
 
 
 @router.get("/techniques", response=list[TechniqueOut])
-def techniques(request: HttpRequest):
-    return Technique.objects.order_by("name")
+def techniques(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["techniques"].entries()
 
 
 @router.get("/side-effects", response=list[SideEffectOut])
-def side_effects(request: HttpRequest):
-    return SideEffect.objects.order_by("name")
+def side_effects(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["side-effects"].entries()
 
 
 @router.get("/outcome-scales", response=list[OutcomeScaleOut])
-def outcome_scales(request: HttpRequest):
-    return OutcomeScale.objects.order_by("name")
+def outcome_scales(request: HttpRequest) -> QuerySet:
+    return SECTIONS_BY_SLUG["outcome-scales"].entries()

@@ -50,7 +50,6 @@ def _day_or_moment(value: object) -> object:
     return value
 
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 

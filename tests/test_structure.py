@@ -58,3 +58,15 @@ def test_sets_of_roles_are_written_out_in_core_roles_only():
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if role_set.search(line)]
     assert offenders == []
+
+
+def test_every_row_lock_says_what_it_protects():
+    unexplained = []
+    for path in _python_files():
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if "select_for_update(" in line:
+                before = " ".join(lines[max(0, number - 4):number + 1])
+                if not re.search(r"#.*(Locked|lock)|\"\"\".*lock", before, re.I):
+                    unexplained.append(f"{path.relative_to(SOURCE)}:{number + 1}")
+    assert unexplained == []

@@ -164,6 +164,7 @@ def checkin_from_token(token: str) -> CheckIn:
 def checkin_send(*, checkin_id: int) -> bool:
     """Email the check-in's link, once. Run by the worker when the check-in is due."""
     with transaction.atomic():
+        # Locked: a retried task sends the check-in's email once.
         checkin = CheckIn.objects.select_for_update().select_related(
             "patient", "clinic").filter(pk=checkin_id).first()
         if checkin is None or checkin.sent_at is not None or checkin.answered_at is not None:
@@ -194,6 +195,7 @@ def checkin_answer(*, checkin: CheckIn, data: CheckInAnswerIn, photo: bytes | No
                    ip: str | None) -> CheckIn:
     """The patient's answer. Each symptom becomes an adverse event linked to the session and
     the lots injected, unless one of the same kind is already open for that session."""
+    # Locked: a check-in is answered once, whoever submits twice at the same time.
     locked = CheckIn.objects.select_for_update().select_related(
         "session__plan", "patient", "clinic").get(pk=checkin.pk)
     if locked.answered_at is not None:
@@ -278,6 +280,7 @@ def adverse_event_record(*, actor: Actor, patient: Patient, data: AdverseEventIn
 def adverse_event_update(*, actor: Actor, event: AdverseEvent, data: AdverseEventUpdateIn
                          ) -> AdverseEvent:
     require_clinician(actor.role)
+    # Locked: two clinicians updating one event write one after the other.
     locked = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     if data.severity is not None:
         locked.severity = data.severity
@@ -305,6 +308,7 @@ def adverse_event_review(*, actor: Actor, event: AdverseEvent, note: str) -> Adv
     if len(note) < 10:
         raise InvalidInput(_("Write what you decided (at least 10 characters)."),
                            field="note")
+    # Locked: an event is reviewed once.
     locked = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     locked.reviewed_by = actor.user
     locked.reviewed_at = clock.now()

@@ -222,7 +222,8 @@ def session_reschedule(*, actor: Actor, session: Session, to: date,
 @transaction.atomic
 def session_missed(*, actor: Actor, session: Session) -> Session:
     """A missed session: its appointment becomes a no-show and frees its time."""
-    missed = session_mark_missed(actor=actor, session=session)
+    missed = session_mark_missed(actor=actor, session=session)  # locks plan, then session
+    # Then its appointments (the journey's lock order): each becomes a no-show once.
     for appointment in Appointment.objects.select_for_update().filter(
             session_id=session.pk, status=AppointmentStatus.BOOKED):
         Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW)

@@ -48,7 +48,7 @@ from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowI
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
 from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
-from mesoclinic.courses.services import session_day_set
+from mesoclinic.courses.services import plan_lock, session_day_set
 from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
@@ -331,6 +331,7 @@ def appointment_from_token(token: str) -> Appointment:
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, reason: str = "",
                        actor: Actor | None = None, ip: str | None = None) -> Appointment:
+    # Locked: an appointment is cancelled once, and its slot claims freed once.
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if locked.status != AppointmentStatus.BOOKED:
         raise InvalidInput(_("This appointment is not booked any more."), field="status")
@@ -351,6 +352,12 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
                      ip: str | None = None, channel: str = "staff") -> Appointment:
     """Move (or reschedule) an appointment: a new booking replaces the old one, in one
     transaction, so the old time is kept if the new one is taken."""
+    # The journey's lock order: a course session's plan before its appointment.
+    plan_id = Appointment.objects.filter(pk=appointment.pk).values_list(
+        "session__plan_id", flat=True).first()
+    if plan_id is not None:
+        plan_lock(plan_id)
+    # Locked: one move (or cancellation) of an appointment at a time.
     locked = Appointment.objects.select_for_update().select_related(
         "clinic", "patient", "type").get(pk=appointment.pk)
     if locked.status != AppointmentStatus.BOOKED:
@@ -552,6 +559,7 @@ def clinic_profile_update(*, actor: Actor, address: str, phone: str, description
     from mesoclinic.booking.gazetteer import resolve
 
     require_owner(actor.role)
+    # Locked: two owners saving the profile at once write one after the other.
     clinic = Clinic.objects.select_for_update().get(pk=actor.clinic_id)
     clinic.description = description.strip()[:2000]
     clinic.address = address.strip()[:250]

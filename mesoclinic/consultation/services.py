@@ -335,6 +335,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
     """Withdrawal is recorded and dated; the signed consent itself is kept."""
     if consent.clinic_id != actor.clinic_id:
         raise NotFound(_("No such consent."))
+    # Locked: a consent is withdrawn once.
     locked = Consent.objects.select_for_update().get(pk=consent.pk)
     if locked.withdrawn_at is not None:
         raise InvalidInput(_("This consent was already withdrawn."), field="reason")
@@ -441,6 +442,7 @@ def allergy_test_read(*, actor: Actor, test: AllergyTest, data: AllergyReadIn) -
         raise InvalidInput(_("Choose the result."), field="result")
     if data.result == AllergyResult.POSITIVE and not data.reaction:
         raise InvalidInput(_("Describe the reaction."), field="reaction")
+    # Locked: a test is read once; a second reading is refused, not overwritten.
     locked = AllergyTest.objects.select_for_update().get(pk=test.pk)
     if locked.read_at is not None:
         raise InvalidInput(_("This test has already been read."), field="result")

@@ -145,6 +145,7 @@ def qualification_set(
     """Record whether a clinician's mesotherapy qualification has been checked, by whom,
     when, and against which certificate."""
     require_owner(actor.role)
+    # Locked: two owners verifying at once record one verification after the other.
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if verified and not may_be_qualified(locked.role):
         raise InvalidInput(_("Reception staff do not inject and hold no qualification."),

@@ -135,10 +135,10 @@ class ScheduleChanges:
         return bool(self.moved or self.created or self.cancelled)
 
 
-def _lock_plan(plan_id: int) -> TreatmentPlan:
-    """Every course write locks the plan first, then its sessions: one order, so that two
-    writes on one course (booking, moving, starting) queue instead of deadlocking, and each
-    re-reads what the other wrote."""
+def plan_lock(plan_id: int) -> TreatmentPlan:
+    """Every course write locks the plan first, then its sessions, then their appointments
+    (the journey's lock order, README): two writes on one course (booking, moving,
+    starting) queue instead of deadlocking, and each re-reads what the other wrote."""
     locked = TreatmentPlan.objects.select_for_update().filter(pk=plan_id).first()
     if locked is None:
         raise NotFound(_("No such plan."), field="plan")
@@ -186,7 +186,7 @@ def plan_schedule_align(*, actor: Actor, plan: TreatmentPlan) -> ScheduleChanges
     """Book the proposed dates: the planned sessions follow the current proposal (after a
     missed or moved session, a re-plan). Idempotent."""
     require_clinician(actor.role)
-    plan = _lock_plan(plan.pk)
+    plan = plan_lock(plan.pk)
     if plan.status != PlanStatus.ACTIVE:
         raise InvalidInput(_("This plan is not active."), field="plan")
     proposal = plan_proposal(plan=plan)
@@ -230,7 +230,8 @@ def plan_template_save(*, actor: Actor, plan: TreatmentPlan, name: str) -> PlanT
 def session_move(*, actor: Actor, session: Session, to: date) -> ScheduleChanges:
     """Move a planned session; the planned sessions after it are re-planned from it."""
     require_clinician(actor.role)
-    plan = _lock_plan(session.plan_id)
+    plan = plan_lock(session.plan_id)
+    # Locked (after its plan): the session's day and status are read, then changed.
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.status != SessionStatus.PLANNED:
         raise InvalidInput(_("Only a planned session can be moved; this one is %(status)s.")
@@ -264,7 +265,7 @@ def session_move(*, actor: Actor, session: Session, to: date) -> ScheduleChanges
 def session_day_set(*, session_id: int, day: date) -> None:
     """A session follows its appointment when staff move the appointment to another day."""
     session = Session.objects.select_related("plan").get(pk=session_id)
-    _lock_plan(session.plan_id)
+    plan_lock(session.plan_id)
     Session.objects.filter(pk=session_id, status=SessionStatus.PLANNED).update(scheduled_on=day)
 
 
@@ -285,7 +286,8 @@ def session_start(*, actor: Actor, session: Session, expected_day: date | None =
     ``expected_day`` is the day the person starting it saw: a session moved meanwhile is
     not started."""
     require_clinician(actor.role)
-    _lock_plan(session.plan_id)
+    plan_lock(session.plan_id)
+    # Locked (after its plan): a session starts once, whoever presses at the same time.
     locked = Session.objects.select_for_update().select_related("patient", "plan").get(
         pk=session.pk)
     if locked.status != SessionStatus.PLANNED:
@@ -395,12 +397,14 @@ def injection_remove(*, actor: Actor, injection: Injection, reason: str) -> Inje
     if not reason:
         raise InvalidInput(_("Give the reason for removing this injection."), field="reason")
     session = Session.objects.get(pk=injection.session_id)
-    _lock_plan(session.plan_id)
+    plan_lock(session.plan_id)
+    # Locked (after its plan): an injection is removed once, and its volume returned once.
     locked = Injection.objects.select_for_update().get(pk=injection.pk,
                                                        clinic_id=actor.clinic_id)
     if locked.removed_at is not None:
         raise InvalidInput(_("This injection was already removed."), field="injection")
-    Lot.objects.select_for_update().filter(pk=locked.lot_id).update(
+    # The lot's stock is changed in place by a single UPDATE: no read to protect.
+    Lot.objects.filter(pk=locked.lot_id).update(
         quantity=F("quantity") + locked.volume_ml)
     locked.removed_at = clock.now()
     locked.removed_by = actor.user
@@ -415,7 +419,8 @@ def injection_remove(*, actor: Actor, injection: Injection, reason: str) -> Inje
 @transaction.atomic
 def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn) -> Session:
     require_clinician(actor.role)
-    _lock_plan(session.plan_id)
+    plan_lock(session.plan_id)
+    # Locked (after its plan): a session is completed once.
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.status != SessionStatus.IN_PROGRESS:
         raise InvalidInput(_("Only a session in progress can be completed."), field="status")
@@ -444,7 +449,7 @@ def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn)
 @transaction.atomic
 def session_mark_missed(*, actor: Actor, session: Session) -> Session:
     require_clinician(actor.role)
-    _lock_plan(session.plan_id)
+    plan_lock(session.plan_id)
     if not Session.objects.filter(pk=session.pk, status=SessionStatus.PLANNED).update(
             status=SessionStatus.MISSED):
         raise InvalidInput(_("Only a planned session can be missed."), field="status")
@@ -463,6 +468,7 @@ def lot_recall(*, actor: Actor, lot: Lot, reason: str) -> Lot:
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Give the reason for the recall."), field="reason")
+    # Locked: a lot is recalled once, and no chart draws on it while it is.
     locked = Lot.objects.select_for_update().get(pk=lot.pk, clinic_id=actor.clinic_id)
     locked.recalled = True
     locked.recalled_at = clock.now()

@@ -96,8 +96,8 @@ def prepare_mesoclinic(ready_patients: int, consultation_days: int) -> dict[str,
     from mesoclinic.booking.selectors import appointment_types
     from mesoclinic.booking.services import HoursIn, working_hours_set
     from mesoclinic.catalog.services import catalogue_load
+    from mesoclinic.consultation.schemas import AllergyReadIn
     from mesoclinic.consultation.services import allergy_test_read
-    from mesoclinic.consultation.specs import AllergyReadIn
     from mesoclinic.core import clock, moments
     from mesoclinic.core.models import Role
     from mesoclinic.core.services import api_token_issue

@@ -12,8 +12,8 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.models import Clinic, Membership, Role, User
 from mesoclinic.core.services import clinic_create, user_create
 from mesoclinic.patients.models import Patient
+from mesoclinic.patients.schemas import PatientIn
 from mesoclinic.patients.services import patient_create
-from mesoclinic.patients.specs import PatientIn
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -100,8 +100,8 @@ def make_product_with_lot(*, clinic: Clinic, name: str = "", expiry: date | None
 
 def make_intake(*, patient: Patient, conditions: list[str] | None = None,
                 medications: list[dict] | None = None):
+    from mesoclinic.consultation.schemas import IntakeIn
     from mesoclinic.consultation.services import intake_submit
-    from mesoclinic.consultation.specs import IntakeIn
 
     return intake_submit(patient=patient, channel="staff",
                          actor=actor_for(owner_membership(patient.clinic)), ip="127.0.0.1",
@@ -117,8 +117,8 @@ def sign_treatment_consent(*, patient: Patient):
 
 
 def give_allergy_test(*, patient: Patient, lots: list, given_at=None):
+    from mesoclinic.consultation.schemas import AllergyTestIn
     from mesoclinic.consultation.services import allergy_test_record
-    from mesoclinic.consultation.specs import AllergyTestIn
 
     pair = (lots * 2)[:2]
     return allergy_test_record(
@@ -133,8 +133,8 @@ def give_allergy_test(*, patient: Patient, lots: list, given_at=None):
 
 def make_plan(*, patient: Patient, products: list, sessions: int = 6,
               technique: str = "single-needle", indication: str = "facial-rejuvenation"):
+    from mesoclinic.courses.schemas import PlanIn
     from mesoclinic.courses.services import plan_create
-    from mesoclinic.courses.specs import PlanIn
 
     return plan_create(
         actor=actor_for(owner_membership(patient.clinic)), patient=patient,
@@ -147,8 +147,8 @@ def make_plan(*, patient: Patient, products: list, sessions: int = 6,
 def ready_patient(*, clinic: Clinic, clock, practitioner: Membership):
     """A patient cleared for treatment (intake, consent, negative allergy test read 30 h
     after it was given) with one product and a plan for it."""
+    from mesoclinic.consultation.schemas import AllergyReadIn
     from mesoclinic.consultation.services import allergy_test_read
-    from mesoclinic.consultation.specs import AllergyReadIn
 
     product, lot = make_product_with_lot(clinic=clinic)
     patient = make_patient(clinic=clinic)

@@ -17,13 +17,13 @@ from mesoclinic.aftercare.services import (
     session_finish,
 )
 from mesoclinic.core.errors import Forbidden
+from mesoclinic.courses.schemas import InjectionIn, SessionCompleteIn
 from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
     plan_book_proposed,
     session_start,
 )
-from mesoclinic.courses.specs import InjectionIn, SessionCompleteIn
 from tests.factories import actor_for, ready_patient
 
 

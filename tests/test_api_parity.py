@@ -8,8 +8,8 @@ import pytest
 from mesoclinic.consultation.models import Consent
 from mesoclinic.core.models import AuditEvent
 from mesoclinic.courses.models import Injection
+from mesoclinic.courses.schemas import InjectionIn
 from mesoclinic.courses.services import injection_add, plan_book_proposed, session_start
-from mesoclinic.courses.specs import InjectionIn
 from mesoclinic.inventory.models import Lot
 from tests.factories import actor_for, make_patient, ready_patient, sign_treatment_consent
 from tests.openapi import assert_matches_schema

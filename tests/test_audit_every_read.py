@@ -121,8 +121,8 @@ def world(personas, catalogue, clock, run_worker):
     from mesoclinic.consultation.models import AllergyTest, Consent, IntakeSubmission
     from mesoclinic.consultation.services import intake_link_make, photo_add
     from mesoclinic.courses.models import Session
+    from mesoclinic.courses.schemas import InjectionIn, SessionCompleteIn
     from mesoclinic.courses.services import injection_add, session_start
-    from mesoclinic.courses.specs import InjectionIn, SessionCompleteIn
     from mesoclinic.outcomes.services import (
         MeasurementIn,
         RegionIn,

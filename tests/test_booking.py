@@ -135,8 +135,8 @@ def test_a_new_patient_cannot_book_a_treatment_first(bookable, client):
 
 def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possible(
         bookable, clock):
+    from mesoclinic.consultation.schemas import IntakeIn
     from mesoclinic.consultation.services import intake_submit
-    from mesoclinic.consultation.specs import IntakeIn
 
     patient, _product, _lot, _plan = ready_patient(clinic=bookable.clinic, clock=clock,
                                                    practitioner=bookable.practitioner)

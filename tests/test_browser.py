@@ -263,8 +263,8 @@ def test_a_patient_answers_a_check_in_through_its_link_and_the_clinic_sees_it(
         page, personas, clock, catalogue, settings):
     from mesoclinic.aftercare.models import AdverseEvent, CheckIn
     from mesoclinic.aftercare.services import checkin_token, session_finish
+    from mesoclinic.courses.schemas import SessionCompleteIn
     from mesoclinic.courses.services import plan_book_proposed, session_start
-    from mesoclinic.courses.specs import SessionCompleteIn
     from tests.factories import actor_for, ready_patient
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -392,16 +392,16 @@ def test_a_treatment_booked_too_early_is_refused_with_the_date_it_becomes_possib
     from urllib.parse import urlencode
 
     from mesoclinic.booking.selectors import appointment_types, free_times
+    from mesoclinic.consultation.schemas import IntakeIn
     from mesoclinic.consultation.services import intake_submit
-    from mesoclinic.consultation.specs import IntakeIn
     from tests.factories import actor_for, open_clinic_for_booking, ready_patient
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     open_clinic_for_booking(personas.clinic, personas.practitioner)
     patient, _product, _lot, _plan = ready_patient(clinic=personas.clinic, clock=clock,
                                                    practitioner=personas.practitioner)
+    from mesoclinic.patients.schemas import PatientChanges
     from mesoclinic.patients.services import patient_update
-    from mesoclinic.patients.specs import PatientChanges
 
     patient = patient_update(actor=actor_for(personas.practitioner), patient=patient,
                              changes=PatientChanges(email="olivia@example.com"))

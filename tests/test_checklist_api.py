@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mesoclinic.consultation.schemas import AllergyReadIn
 from mesoclinic.consultation.services import (
     allergy_test_read,
     consent_text_publish,
     consent_withdraw,
 )
-from mesoclinic.consultation.specs import AllergyReadIn
 from mesoclinic.core import moments
 from mesoclinic.core.models import AuditEvent
 from tests.factories import (

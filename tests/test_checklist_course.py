@@ -12,8 +12,8 @@ from mesoclinic.booking.selectors import appointment_types
 from mesoclinic.booking.services import appointment_book
 from mesoclinic.core import moments
 from mesoclinic.courses.models import SessionStatus
+from mesoclinic.courses.schemas import SessionCompleteIn
 from mesoclinic.courses.services import plan_book_proposed, session_complete, session_start
-from mesoclinic.courses.specs import SessionCompleteIn
 from tests.factories import actor_for, make_patient, open_clinic_for_booking, ready_patient
 from tests.openapi import assert_matches_schema
 

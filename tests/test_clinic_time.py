@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from mesoclinic.booking.selectors import appointment_types
 from mesoclinic.booking.services import appointment_book
+from mesoclinic.consultation.schemas import AllergyTestIn
 from mesoclinic.consultation.services import allergy_test_record
-from mesoclinic.consultation.specs import AllergyTestIn
 from mesoclinic.core import moments
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.outcomes.services import MeasurementIn, measurement_record

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from mesoclinic.core.models import AuditEvent
 from mesoclinic.courses.models import Injection, Session, SessionStatus, TreatmentPlan
+from mesoclinic.courses.schemas import InjectionIn, SessionCompleteIn
 from mesoclinic.courses.services import (
     SafetyBlocked,
     injection_add,
@@ -20,7 +21,6 @@ from mesoclinic.courses.services import (
     session_mark_missed,
     session_start,
 )
-from mesoclinic.courses.specs import InjectionIn, SessionCompleteIn
 from tests.factories import (
     actor_for,
     make_patient,

@@ -42,8 +42,8 @@ def test_a_rolled_back_booking_leaves_no_message_behind(personas, catalogue):
 def test_finishing_a_session_queues_its_check_ins_in_the_same_transaction(personas,
                                                                           catalogue, clock):
     from mesoclinic.aftercare.services import session_finish
+    from mesoclinic.courses.schemas import SessionCompleteIn
     from mesoclinic.courses.services import plan_book_proposed, session_start
-    from mesoclinic.courses.specs import SessionCompleteIn
     from tests.factories import actor_for, ready_patient
 
     _patient, _product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,

@@ -28,8 +28,8 @@ from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound, RowId
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.courses.models import Session
+from mesoclinic.courses.schemas import SessionCompleteIn
 from mesoclinic.courses.services import session_complete
-from mesoclinic.courses.specs import SessionCompleteIn
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
 

@@ -13,13 +13,13 @@ from ninja import Field, Query, Router, Schema, Status
 from mesoclinic.booking import gazetteer
 from mesoclinic.booking.models import Appointment
 from mesoclinic.booking.selectors import (
+    appointment_type_of,
     bookable_members,
     calendar,
     free_times,
     practitioner_for_booking,
     public_clinic,
     search_clinics,
-    type_of,
 )
 from mesoclinic.booking.services import (
     BookingRefused,
@@ -121,7 +121,7 @@ class SlotsQuery(Schema):
             response={200: list[FreeTimeOut], **ERRORS, **LIMITED})
 def slots(request: HttpRequest, slug: str, params: Query[SlotsQuery]) -> list[FreeTimeOut]:
     clinic = public_clinic(slug=slug)
-    appointment_type = type_of(clinic=clinic, kind=params.kind)
+    appointment_type = appointment_type_of(clinic=clinic, kind=params.kind)
     today = moments.today(clinic)
     first = max(params.date_from or today, today)
     found = free_times(members=list(bookable_members(clinic_ids=[clinic.pk])),
@@ -235,7 +235,7 @@ def book_for_patient(request: HttpRequest, payload: StaffBookingIn) -> Status:
     try:
         appointment = appointment_book(
             clinic=actor.clinic, membership=membership,
-            appointment_type=type_of(clinic=actor.clinic, kind=payload.kind),
+            appointment_type=appointment_type_of(clinic=actor.clinic, kind=payload.kind),
             starts_at=starts_at, patient=patient, channel="api", actor=actor, ip=actor.ip)
     except BookingRefused as refused:
         return Status(409, RefusedOut(detail=refused.message, code=refused.code, field=None,

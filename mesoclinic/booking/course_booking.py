@@ -22,7 +22,7 @@ from mesoclinic.booking.models import (
     AppointmentType,
     SlotClaim,
 )
-from mesoclinic.booking.selectors import FreeTime, free_times, type_of
+from mesoclinic.booking.selectors import FreeTime, appointment_type_of, free_times
 from mesoclinic.booking.services import (
     SlotTaken,
     appointment_cancel,
@@ -124,7 +124,7 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
     now = clock.now()
     sessions = changes.sessions
     existing = _booked([s.pk for s in [*sessions, *changes.cancelled]])
-    treatment = type_of(clinic=actor.clinic, kind=AppointmentKind.TREATMENT)
+    treatment = appointment_type_of(clinic=actor.clinic, kind=AppointmentKind.TREATMENT)
     free = _free_by_day(actor=actor, membership=membership, treatment=treatment,
                         days=[s.scheduled_on for s in sessions
                               if s.pk not in existing

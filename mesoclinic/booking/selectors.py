@@ -63,7 +63,7 @@ def appointment_types(*, clinic: Clinic) -> list[AppointmentType]:
 _TYPE_ROWS = JoinedRows((AppointmentType, "t"))
 
 
-def type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
+def appointment_type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
     found = _TYPE_ROWS.fetch("FROM booking_appointmenttype t WHERE t.clinic_id = %s "
                              "AND t.kind = %s", [clinic.pk, kind])
     if found:

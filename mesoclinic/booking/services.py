@@ -50,9 +50,9 @@ from mesoclinic.core.roles import require_owner
 from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
 from mesoclinic.courses.services import plan_lock, session_day_set
 from mesoclinic.patients.models import Patient, Sex
+from mesoclinic.patients.schemas import BirthDate, Email, Name, Phone
 from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
-from mesoclinic.patients.specs import BirthDate, Email, Name, Phone
 from mesoclinic.safety import rules
 from mesoclinic.safety.selectors import course_checklist, course_of
 
@@ -281,9 +281,9 @@ def _find_patient(clinic: Clinic, person: PersonIn) -> Patient | None:
 def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> Appointment:
     """A patient books from the public pages: a new patient books a consultation first;
     a treatment session is booked only when the safety rules allow it at that time."""
-    from mesoclinic.booking.selectors import type_of
+    from mesoclinic.booking.selectors import appointment_type_of
 
-    appointment_type = type_of(clinic=clinic, kind=data.kind)
+    appointment_type = appointment_type_of(clinic=clinic, kind=data.kind)
     if not appointment_type.bookable_online:
         raise BookingRefused(_("This appointment is booked by phone."), reasons=["offline"])
     membership = practitioner_for_booking(clinic=clinic, user_id=data.practitioner,

@@ -26,6 +26,7 @@ from mesoclinic.booking.models import (
 )
 from mesoclinic.booking.selectors import (
     access_appointment,
+    appointment_type_of,
     appointment_types,
     bookable_members,
     calendar,
@@ -35,7 +36,6 @@ from mesoclinic.booking.selectors import (
     free_times,
     public_clinic,
     search_clinics,
-    type_of,
 )
 from mesoclinic.booking.services import (
     BookingRefused,
@@ -175,7 +175,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     member = Membership.objects.select_related("user").filter(
         clinic=clinic, user_id=int(practitioner) if practitioner.isdigit() else 0).first()
     try:
-        appointment_type = type_of(clinic=clinic, kind=kind)
+        appointment_type = appointment_type_of(clinic=clinic, kind=kind)
     except NotFound:
         appointment_type = None
     if starts_at is None or member is None or appointment_type is None:

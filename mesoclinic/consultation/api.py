@@ -17,6 +17,7 @@ from mesoclinic.consultation.models import (
     IntakeChannel,
     SignatureMethod,
 )
+from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.consultation.selectors import (
     access_allergy_test,
     access_consent,
@@ -31,7 +32,6 @@ from mesoclinic.consultation.services import (
     consents_sign,
     intake_submit,
 )
-from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock
 from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput, RowId

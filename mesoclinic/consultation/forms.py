@@ -1,4 +1,4 @@
-"""Turning submitted HTML forms into the specs the services take."""
+"""Turning submitted HTML forms into the input schemas the services take."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from mesoclinic.consultation.models import (
     PhotoView,
     SignatureMethod,
 )
-from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor

@@ -26,6 +26,7 @@ from mesoclinic.consultation.models import (
     SignatureMethod,
 )
 from mesoclinic.consultation.pdf import consent_pdf
+from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.consultation.selectors import (
     access_allergy_test,
     access_consent,
@@ -53,7 +54,6 @@ from mesoclinic.consultation.services import (
     photo_add,
     photo_storage,
 )
-from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip

@@ -20,8 +20,8 @@ from mesoclinic.core.models import Clinic, Membership, Role, User
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.services import clinic_create, user_create
 from mesoclinic.patients.models import Sex
+from mesoclinic.patients.schemas import PatientIn
 from mesoclinic.patients.services import patient_create
-from mesoclinic.patients.specs import PatientIn
 
 DEMO_PASSWORD = "demo-mesoclinic-2026"
 # "mesoclinic-demo-key!" as hex: base32 NVSXG33DNRUW42LDFVSGK3LPFVVWK6JB
@@ -218,15 +218,15 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
     so that the checklist shows both passing and blocked patients."""
     from mesoclinic.booking.course_booking import plan_book
     from mesoclinic.consultation.models import AllergyResult, ConsentKind
+    from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
     from mesoclinic.consultation.services import (
         allergy_test_read,
         allergy_test_record,
         consent_sign,
         intake_submit,
     )
-    from mesoclinic.consultation.specs import AllergyReadIn, AllergyTestIn, IntakeIn
+    from mesoclinic.courses.schemas import PlanIn
     from mesoclinic.courses.services import plan_book_proposed, plan_create
-    from mesoclinic.courses.specs import PlanIn
     from mesoclinic.inventory.services import lot_create, product_create
     from mesoclinic.patients.models import Patient
 

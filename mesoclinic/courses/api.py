@@ -16,6 +16,7 @@ from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.errors import RowId
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Injection, Session, TreatmentPlan
+from mesoclinic.courses.schemas import InjectionIn, PlanIn, SessionCompleteIn, SessionMoveIn
 from mesoclinic.courses.selectors import (
     access_injection,
     access_plan,
@@ -34,7 +35,6 @@ from mesoclinic.courses.services import (
     plan_record_improvement,
     session_start,
 )
-from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn, SessionMoveIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.inventory.selectors import access_lot, access_products, clinic_lots, clinic_products
 from mesoclinic.inventory.services import lot_create, product_create

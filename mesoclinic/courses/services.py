@@ -29,8 +29,8 @@ from mesoclinic.courses.models import (
     TreatmentPlan,
 )
 from mesoclinic.courses.schedule import MIN_INTERVAL_DAYS
+from mesoclinic.courses.schemas import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.courses.selectors import days_done, plan_proposal
-from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules

@@ -27,6 +27,7 @@ from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, st
 from mesoclinic.courses import zones
 from mesoclinic.courses.models import SessionStatus
 from mesoclinic.courses.pdf import treatment_summary_pdf
+from mesoclinic.courses.schemas import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.courses.selectors import (
     access_injection,
     access_plan,
@@ -50,7 +51,6 @@ from mesoclinic.courses.services import (
     session_checklist,
     session_start,
 )
-from mesoclinic.courses.specs import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.inventory.selectors import access_lot, clinic_products
 from mesoclinic.patients.selectors import access_patient
 

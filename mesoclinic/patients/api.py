@@ -9,9 +9,9 @@ from pydantic import Field
 from mesoclinic.core.api import ErrorOut, api_actor
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.patients.models import Patient
+from mesoclinic.patients.schemas import PatientChanges, PatientIn
 from mesoclinic.patients.selectors import SEARCH_LIMIT, access_patient, patient_search
 from mesoclinic.patients.services import patient_create, patient_update
-from mesoclinic.patients.specs import PatientChanges, PatientIn
 
 router = Router(tags=["patients"])
 

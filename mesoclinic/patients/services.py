@@ -15,8 +15,8 @@ from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.patients import search_keys
 from mesoclinic.patients.models import Patient, PatientRevision
+from mesoclinic.patients.schemas import MEDICAL_FIELDS, PatientChanges, PatientIn
 from mesoclinic.patients.selectors import patient_possible_duplicates
-from mesoclinic.patients.specs import MEDICAL_FIELDS, PatientChanges, PatientIn
 
 RECORD_FIELDS = (
     "first_name",

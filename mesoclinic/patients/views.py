@@ -20,9 +20,9 @@ from mesoclinic.courses import selectors as course_selectors
 from mesoclinic.outcomes import plots
 from mesoclinic.outcomes import selectors as outcome_selectors
 from mesoclinic.patients.models import FitzpatrickType, Patient, Sex
+from mesoclinic.patients.schemas import MEDICAL_FIELDS, PatientChanges, PatientIn
 from mesoclinic.patients.selectors import access_patient, patient_revisions, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
-from mesoclinic.patients.specs import MEDICAL_FIELDS, PatientChanges, PatientIn
 
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address")
 

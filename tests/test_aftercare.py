@@ -10,12 +10,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
-from mesoclinic.aftercare.services import (
-    adverse_event_review,
-    checkin_send,
-    checkin_token,
-    session_finish,
-)
+from mesoclinic.aftercare.selectors import checkin_token
+from mesoclinic.aftercare.services import adverse_event_review, checkin_send, session_finish
 from mesoclinic.core.errors import Forbidden
 from mesoclinic.courses.schemas import InjectionIn, SessionCompleteIn
 from mesoclinic.courses.services import (

@@ -117,7 +117,8 @@ def world(personas, catalogue, clock, run_worker):
     )
     from mesoclinic.booking.course_booking import plan_book
     from mesoclinic.booking.models import Appointment
-    from mesoclinic.booking.services import calendar_feed_issue, manage_token
+    from mesoclinic.booking.selectors import manage_token
+    from mesoclinic.booking.services import calendar_feed_issue
     from mesoclinic.consultation.models import AllergyTest, Consent, IntakeSubmission
     from mesoclinic.consultation.services import intake_link_make, photo_add
     from mesoclinic.courses.models import Session

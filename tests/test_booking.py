@@ -14,13 +14,17 @@ from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from mesoclinic.booking.models import Appointment, AppointmentStatus, SlotClaim, TimeOff
-from mesoclinic.booking.selectors import appointment_types, free_times, search_clinics
+from mesoclinic.booking.selectors import (
+    appointment_from_token,
+    appointment_types,
+    free_times,
+    search_clinics,
+)
 from mesoclinic.booking.services import (
     BookingRefused,
     SlotTaken,
     appointment_book,
     appointment_cancel,
-    appointment_from_token,
 )
 from tests.factories import (
     actor_for,

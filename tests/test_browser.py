@@ -262,7 +262,8 @@ def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
 def test_a_patient_answers_a_check_in_through_its_link_and_the_clinic_sees_it(
         page, personas, clock, catalogue, settings):
     from mesoclinic.aftercare.models import AdverseEvent, CheckIn
-    from mesoclinic.aftercare.services import checkin_token, session_finish
+    from mesoclinic.aftercare.selectors import checkin_token
+    from mesoclinic.aftercare.services import session_finish
     from mesoclinic.courses.schemas import SessionCompleteIn
     from mesoclinic.courses.services import plan_book_proposed, session_start
     from tests.factories import actor_for, ready_patient

@@ -85,7 +85,7 @@ def test_a_typed_signature_must_be_the_patient_s_own_name(client, client_as, per
 
 def test_a_booking_link_stops_once_the_appointment_has_passed(client, personas, catalogue,
                                                               clock):
-    from mesoclinic.booking.services import manage_token
+    from mesoclinic.booking.selectors import manage_token
     from tests.factories import book_consultation, open_clinic_for_booking
 
     open_clinic_for_booking(personas.clinic, personas.practitioner)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +16,7 @@ from mesoclinic.core import moments
 from mesoclinic.core.audit import audit_listing
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.links import link_record_id, link_token
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.patients.models import Patient
@@ -122,3 +124,22 @@ def clinic_today(*, actor: Actor, now: datetime) -> Today:
     if shown:
         audit_listing(actor=actor, action="dashboard.view", patient_ids=shown)
     return found
+
+
+# Check-in links -------------------------------------------------------------------------
+
+CHECKIN_SALT = "mesoclinic.checkin"
+
+
+def checkin_token(checkin: CheckIn) -> str:
+    return link_token(salt=CHECKIN_SALT, field="k", record_id=checkin.pk)
+
+
+def checkin_from_token(token: str) -> CheckIn:
+    checkin_id = link_record_id(token, salt=CHECKIN_SALT, field="k",
+                                max_age=settings.CHECKIN_LINK_MAX_AGE)
+    checkin = CheckIn.objects.select_related("patient", "clinic", "session__plan").filter(
+        pk=checkin_id).first()
+    if checkin is None:
+        raise NotFound(_("This link is not valid."))
+    return checkin

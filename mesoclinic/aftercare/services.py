@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from mesoclinic.aftercare.escalation import CHECKIN_SCHEDULE
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare, Outcome, Severity
-from mesoclinic.aftercare.selectors import aftercare_for
+from mesoclinic.aftercare.selectors import aftercare_for, checkin_token
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect
 from mesoclinic.consultation.models import PhotoView
 from mesoclinic.consultation.services import photo_add_for_patient
@@ -32,8 +31,6 @@ from mesoclinic.courses.schemas import SessionCompleteIn
 from mesoclinic.courses.services import session_complete
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
-
-CHECKIN_SALT = "mesoclinic.checkin"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
@@ -140,25 +137,6 @@ def clinic_aftercare_save(*, actor: Actor, key: str, title: str, body: str) -> C
 
 
 # Check-ins --------------------------------------------------------------------------
-
-
-def checkin_token(checkin: CheckIn) -> str:
-    return signing.dumps({"k": checkin.pk}, salt=CHECKIN_SALT, compress=True)
-
-
-def checkin_from_token(token: str) -> CheckIn:
-    try:
-        payload = signing.loads(token, salt=CHECKIN_SALT,
-                                max_age=settings.CHECKIN_LINK_MAX_AGE)
-    except signing.SignatureExpired as error:
-        raise NotFound(_("This link has expired. Call the clinic if you need to.")) from error
-    except signing.BadSignature as error:
-        raise NotFound(_("This link is not valid.")) from error
-    checkin = CheckIn.objects.select_related("patient", "clinic", "session__plan").filter(
-        pk=payload.get("k")).first()
-    if checkin is None:
-        raise NotFound(_("This link is not valid."))
-    return checkin
 
 
 def checkin_send(*, checkin_id: int) -> bool:

@@ -16,6 +16,7 @@ from mesoclinic.aftercare.models import Outcome, Severity
 from mesoclinic.aftercare.selectors import (
     access_adverse_event,
     aftercare_for,
+    checkin_from_token,
     clinic_today,
 )
 from mesoclinic.aftercare.services import (
@@ -27,7 +28,6 @@ from mesoclinic.aftercare.services import (
     adverse_event_update,
     aftercare_pdf,
     checkin_answer,
-    checkin_from_token,
     clinic_aftercare_save,
 )
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect

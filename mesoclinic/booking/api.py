@@ -13,10 +13,12 @@ from ninja import Field, Query, Router, Schema, Status
 from mesoclinic.booking import gazetteer
 from mesoclinic.booking.models import Appointment
 from mesoclinic.booking.selectors import (
+    appointment_from_token,
     appointment_type_of,
     bookable_members,
     calendar,
     free_times,
+    manage_token,
     practitioner_for_booking,
     public_clinic,
     search_clinics,
@@ -25,8 +27,6 @@ from mesoclinic.booking.services import (
     BookingRefused,
     OnlineBookingIn,
     appointment_cancel,
-    appointment_from_token,
-    manage_token,
     online_booking,
 )
 from mesoclinic.core import clock, moments

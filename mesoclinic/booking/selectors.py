@@ -28,6 +28,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.links import link_record_id, link_token
 from mesoclinic.core.models import Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.rows import JoinedRows
@@ -359,3 +360,24 @@ def feed_appointments(*, membership: Membership) -> list[Appointment]:
         audit_listing(actor=None, clinic=membership.clinic, user=membership.user,
                       action="calendar_feed.read", patient_ids=[a.patient_id for a in found])
     return found
+
+
+# Links to manage a booking --------------------------------------------------------------
+
+MANAGE_SALT = "mesoclinic.appointment"
+
+
+def manage_token(appointment: Appointment) -> str:
+    return link_token(salt=MANAGE_SALT, field="a", record_id=appointment.pk)
+
+
+def appointment_from_token(token: str) -> Appointment:
+    appointment = Appointment.objects.select_related("clinic", "patient", "type",
+                                                     "practitioner").filter(
+        pk=link_record_id(token, salt=MANAGE_SALT, field="a")).first()
+    if appointment is None:
+        raise NotFound(_("This link is not valid."))
+    if appointment.ends_at < clock.now():
+        raise NotFound(_("This appointment has passed: the link no longer opens. Call the "
+                         "clinic for anything about it."))
+    return appointment

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -35,6 +34,7 @@ from mesoclinic.booking.models import (
 )
 from mesoclinic.booking.selectors import (
     LEAD_TIME,
+    manage_token,
     practitioner_for_booking,
     sessions_waiting_for_a_time,
     time_offered,
@@ -55,8 +55,6 @@ from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
 from mesoclinic.safety import rules
 from mesoclinic.safety.selectors import course_checklist, course_of
-
-MANAGE_SALT = "mesoclinic.appointment"
 
 
 class SlotTaken(Conflict):
@@ -304,28 +302,6 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
         return appointment_claim(clinic=clinic, membership=membership,
                                  appointment_type=appointment_type, starts_at=data.starts_at,
                                  patient=patient, channel="online", ip=ip)
-
-
-def manage_token(appointment: Appointment) -> str:
-    return signing.dumps({"a": appointment.pk}, salt=MANAGE_SALT, compress=True)
-
-
-def appointment_from_token(token: str) -> Appointment:
-    from mesoclinic.core.errors import NotFound
-
-    try:
-        payload = signing.loads(token, salt=MANAGE_SALT)
-    except signing.BadSignature as error:
-        raise NotFound(_("This link is not valid.")) from error
-    appointment = Appointment.objects.select_related("clinic", "patient", "type",
-                                                     "practitioner").filter(
-        pk=payload.get("a")).first()
-    if appointment is None:
-        raise NotFound(_("This link is not valid."))
-    if appointment.ends_at < clock.now():
-        raise NotFound(_("This appointment has passed: the link no longer opens. Call the "
-                         "clinic for anything about it."))
-    return appointment
 
 
 @transaction.atomic

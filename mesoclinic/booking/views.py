@@ -26,6 +26,7 @@ from mesoclinic.booking.models import (
 )
 from mesoclinic.booking.selectors import (
     access_appointment,
+    appointment_from_token,
     appointment_type_of,
     appointment_types,
     bookable_members,
@@ -34,6 +35,7 @@ from mesoclinic.booking.selectors import (
     feed_appointments,
     feed_membership,
     free_times,
+    manage_token,
     public_clinic,
     search_clinics,
 )
@@ -44,12 +46,10 @@ from mesoclinic.booking.services import (
     TypeChange,
     appointment_book,
     appointment_cancel,
-    appointment_from_token,
     appointment_move,
     appointment_types_update,
     calendar_feed_issue,
     clinic_profile_update,
-    manage_token,
     online_booking,
     time_off_add,
     working_hours_set,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from mesoclinic.consultation.models import (
     PatientLink,
     Photo,
 )
+from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
@@ -137,4 +140,28 @@ def access_patient_link(*, actor: Actor, patient: Patient, link_id: int) -> Pati
                                       clinic_id=actor.clinic_id).first()
     if link is None:
         raise NotFound(_("No such link."))
+    return link
+
+
+# Patient links -------------------------------------------------------------------------
+
+
+def link_key_hash(key: str) -> str:
+    """Only this is kept of a link's random key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def patient_link_from_token(token: str, *, lock: bool = False) -> PatientLink:
+    """The link behind a key, if it may still be used."""
+    links = PatientLink.objects.select_related("patient__clinic")
+    if lock:
+        # Locked: two submissions through one link at once must not both count.
+        links = links.select_for_update()
+    link = links.filter(key_hash=link_key_hash(token)).first() if len(token) < 100 else None
+    if link is None:
+        raise NotFound(_("This link is not valid."))
+    if link.revoked_at is not None:
+        raise NotFound(_("The clinic has withdrawn this link. Ask them for a new one."))
+    if link.created_at + settings.INTAKE_LINK_MAX_AGE < clock.now():
+        raise NotFound(_("This link has expired. Ask the clinic for a new one."))
     return link

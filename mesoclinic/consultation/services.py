@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import secrets
 import unicodedata
@@ -36,6 +35,7 @@ from mesoclinic.consultation.models import (
     SignatureMethod,
 )
 from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
+from mesoclinic.consultation.selectors import link_key_hash, patient_link_from_token
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
@@ -58,41 +58,17 @@ def photo_storage() -> FileSystemStorage:
 # Intake --------------------------------------------------------------------------------
 
 
-def _link_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def intake_link_make(*, actor: Actor, patient: Patient) -> str:
     """A link for one patient's questionnaire and consent: a random key, of which only the
     hash is kept; it lasts INTAKE_LINK_MAX_AGE, each part is answered once, staff may
     revoke it."""
     key = secrets.token_urlsafe(24)
     link = PatientLink.objects.create(clinic_id=patient.clinic_id, patient=patient,
-                                      key_hash=_link_hash(key), created_by=actor.user,
+                                      key_hash=link_key_hash(key), created_by=actor.user,
                                       created_at=clock.now())
     audit_record(actor=actor, action="intake.link", object_type="patient_link",
                  object_id=link.pk, patient_id=patient.pk)
     return key
-
-
-def patient_link_from_token(token: str, *, lock: bool = False) -> PatientLink:
-    """The link behind a key, if it may still be used."""
-    links = PatientLink.objects.select_related("patient__clinic")
-    if lock:
-        # Locked: two submissions through one link at once must not both count.
-        links = links.select_for_update()
-    link = links.filter(key_hash=_link_hash(token)).first() if len(token) < 100 else None
-    if link is None:
-        raise NotFound(_("This link is not valid."))
-    if link.revoked_at is not None:
-        raise NotFound(_("The clinic has withdrawn this link. Ask them for a new one."))
-    if link.created_at + settings.INTAKE_LINK_MAX_AGE < clock.now():
-        raise NotFound(_("This link has expired. Ask the clinic for a new one."))
-    return link
-
-
-def intake_patient_from_token(token: str) -> Patient:
-    return patient_link_from_token(token).patient
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from mesoclinic.consultation.selectors import (
     access_patient_link,
     access_photo,
     patient_intakes,
+    patient_link_from_token,
     patient_links,
 )
 from mesoclinic.consultation.services import (
@@ -49,7 +50,6 @@ from mesoclinic.consultation.services import (
     intake_review,
     intake_submit,
     intake_submit_by_link,
-    patient_link_from_token,
     patient_link_revoke,
     photo_add,
     photo_storage,

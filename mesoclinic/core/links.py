@@ -1,0 +1,32 @@
+"""Signed links: a record's id in an address, signed with the site's key, so that a
+patient opens their own check-in or appointment without an account. (The intake and
+consent links are different: random keys kept hashed, single-use and revocable, in
+consultation.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import signing
+from django.utils.translation import gettext as _
+
+from mesoclinic.core.errors import NotFound
+
+
+def link_token(*, salt: str, field: str, record_id: int) -> str:
+    return signing.dumps({field: record_id}, salt=salt, compress=True)
+
+
+def link_record_id(token: str, *, salt: str, field: str,
+                   max_age: timedelta | None = None) -> int:
+    """The id a link names, or NotFound with what the patient should do."""
+    try:
+        payload = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise NotFound(_("This link has expired. Call the clinic if you need to.")) from error
+    except signing.BadSignature as error:
+        raise NotFound(_("This link is not valid.")) from error
+    record_id = payload.get(field) if isinstance(payload, dict) else None
+    if not isinstance(record_id, int):
+        raise NotFound(_("This link is not valid."))
+    return record_id

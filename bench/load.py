@@ -93,7 +93,6 @@ def prepare_mesoclinic(ready_patients: int, consultation_days: int) -> dict[str,
     from django.core.management import call_command
 
     sys.path.insert(0, str(ROOT))
-    from mesoclinic.booking.selectors import appointment_types
     from mesoclinic.booking.services import HoursIn, working_hours_set
     from mesoclinic.catalog.services import catalogue_load
     from mesoclinic.consultation.schemas import AllergyReadIn
@@ -114,7 +113,6 @@ def prepare_mesoclinic(ready_patients: int, consultation_days: int) -> dict[str,
     for member in members:
         working_hours_set(actor=actor, membership=member,
                           hours=[HoursIn(d, time(7), time(21)) for d in range(7)])
-    appointment_types(clinic=clinic)
     patients = []
     for index in range(1000):
         patients.append(factories.make_patient(clinic=clinic))

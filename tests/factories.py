@@ -171,7 +171,6 @@ def open_clinic_for_booking(clinic: Clinic, *members: Membership) -> None:
     from datetime import time
 
     from mesoclinic.booking.models import TreatmentOffer
-    from mesoclinic.booking.selectors import appointment_types
     from mesoclinic.booking.services import HoursIn, working_hours_set
     from mesoclinic.catalog.models import Indication
 
@@ -181,7 +180,6 @@ def open_clinic_for_booking(clinic: Clinic, *members: Membership) -> None:
     for member in members:
         working_hours_set(actor=owner, membership=member,
                           hours=[HoursIn(d, time(8), time(20)) for d in range(7)])
-    appointment_types(clinic=clinic)
     indication = Indication.objects.filter(code="cellulite").first()
     if indication is not None:
         TreatmentOffer.objects.get_or_create(clinic=clinic, indication=indication)

@@ -388,3 +388,19 @@ def test_a_duration_off_the_5_minute_grid_changes_nothing(client_as, bookable):
     assert "multiples of 5 minutes" in response.content.decode()
     consultation.refresh_from_db()
     assert consultation.duration_minutes == 30
+
+
+def test_a_clinic_opens_with_the_usual_appointment_types_and_reading_them_writes_nothing(
+        personas, client):
+    from django.db import connection
+
+    from mesoclinic.booking.selectors import appointment_types
+    from tests.statements import count_statements
+
+    kinds = [t.kind for t in appointment_types(clinic=personas.other_clinic)]
+    assert kinds == ["consultation", "allergy_read", "treatment", "follow_up"]
+    assert {t.currency for t in appointment_types(clinic=personas.other_clinic)} == {"GBP"}
+    with count_statements(connection) as counts:
+        response = client.get(f"/clinics/{personas.clinic.slug}/")
+    assert response.status_code == 200
+    assert not [s for s in counts.sql if s.lstrip().upper().startswith("INSERT")]

@@ -48,16 +48,11 @@ DEFAULT_TYPES = (
 
 
 def appointment_types(*, clinic: Clinic) -> list[AppointmentType]:
-    """The clinic's appointment types, with the usual four created on first use."""
-    types = list(AppointmentType.objects.filter(clinic=clinic))
-    if not types:
-        AppointmentType.objects.bulk_create(
-            [AppointmentType(clinic=clinic, kind=kind, name=str(name), duration_minutes=d,
-                             buffer_minutes=b,
-                             currency="GBP" if clinic.country == "GB" else "EUR")
-             for kind, name, d, b in DEFAULT_TYPES], ignore_conflicts=True)
-        types = list(AppointmentType.objects.filter(clinic=clinic))
-    return sorted(types, key=lambda t: [k for k, *_rest in DEFAULT_TYPES].index(t.kind))
+    """The clinic's appointment types, in the journey's order (a clinic gets the usual
+    four when it opens: booking.services.appointment_types_open)."""
+    order = [kind for kind, *_rest in DEFAULT_TYPES]
+    return sorted(AppointmentType.objects.filter(clinic=clinic),
+                  key=lambda t: order.index(t.kind) if t.kind in order else len(order))
 
 
 # Every booking reads its type: written out, see core.rows.
@@ -69,10 +64,6 @@ def appointment_type_of(*, clinic: Clinic, kind: str) -> AppointmentType:
                              "AND t.kind = %s", [clinic.pk, kind])
     if found:
         return found[0][0]
-    # A clinic's first booking: its usual types are created on first use.
-    for appointment_type in appointment_types(clinic=clinic):
-        if appointment_type.kind == kind:
-            return appointment_type
     raise NotFound(_("This clinic does not offer that appointment."), field="type")
 
 

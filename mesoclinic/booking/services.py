@@ -243,6 +243,18 @@ def queue_reminders(appointment: Appointment) -> None:
                 appointment.pk, kind, appointment.starts_at.isoformat())
 
 
+def appointment_types_open(*, clinic: Clinic) -> None:
+    """A new clinic's usual four appointment types, in its currency (run when a clinic is
+    created: booking.apps)."""
+    from mesoclinic.booking.selectors import DEFAULT_TYPES
+
+    AppointmentType.objects.bulk_create(
+        [AppointmentType(clinic=clinic, kind=kind, name=str(name), duration_minutes=duration,
+                         buffer_minutes=buffer,
+                         currency="GBP" if clinic.country == "GB" else "EUR")
+         for kind, name, duration, buffer in DEFAULT_TYPES], ignore_conflicts=True)
+
+
 # Online booking ---------------------------------------------------------------------
 
 

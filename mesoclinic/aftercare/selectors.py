@@ -13,7 +13,7 @@ from mesoclinic.aftercare.escalation import EventFacts, escalation_reasons, is_o
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
 from mesoclinic.catalog.models import AftercareAdvice
 from mesoclinic.core import moments
-from mesoclinic.core.audit import audit_listing
+from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.links import link_record_id, link_token
@@ -135,11 +135,17 @@ def checkin_token(checkin: CheckIn) -> str:
     return link_token(salt=CHECKIN_SALT, field="k", record_id=checkin.pk)
 
 
-def checkin_from_token(token: str) -> CheckIn:
+def checkin_from_token(token: str, *, opened_from: str | None = None) -> CheckIn:
+    """The check-in a link names; with ``opened_from`` (an address), its holder reads the
+    patient's check-in: audited."""
     checkin_id = link_record_id(token, salt=CHECKIN_SALT, field="k",
                                 max_age=settings.CHECKIN_LINK_MAX_AGE)
     checkin = CheckIn.objects.select_related("patient", "clinic", "session__plan").filter(
         pk=checkin_id).first()
     if checkin is None:
         raise NotFound(_("This link is not valid."))
+    if opened_from is not None:
+        audit_record(actor=None, clinic=checkin.clinic, ip=opened_from, action="checkin.open",
+                     object_type="checkin", object_id=checkin.pk,
+                     patient_id=checkin.patient_id)
     return checkin

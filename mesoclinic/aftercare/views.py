@@ -32,12 +32,11 @@ from mesoclinic.aftercare.services import (
 )
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect
 from mesoclinic.core import clock
-from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
-from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
-from mesoclinic.core.web import parse_form, parse_local_datetime, staff_view
+from mesoclinic.core.web import parse_form, parse_local_datetime, public_link_page, staff_view
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.courses.selectors import access_session
 from mesoclinic.patients.selectors import access_patient
@@ -84,17 +83,9 @@ def clinic_aftercare(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def public_checkin(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        checkin = checkin_from_token(token)
-    except NotFound as error:
-        return render(request, "consultation/public_error.html", {"message": error.message},
-                      status=404)
+@public_link_page(checkin_from_token)
+def public_checkin(request: HttpRequest, checkin: Any, token: str) -> HttpResponse:
     timezone.activate(checkin.clinic.zoneinfo)
-    if request.method == "GET":  # the holder of the link reads the patient's check-in
-        audit_record(actor=None, clinic=checkin.clinic, ip=client_ip(request),
-                     action="checkin.open", object_type="checkin", object_id=checkin.pk,
-                     patient_id=checkin.patient_id)
     context: dict[str, Any] = {
         "checkin": checkin, "clinic": checkin.clinic, "patient": checkin.patient,
         "effects": SideEffect.objects.order_by("seriousness", "name"),

@@ -362,7 +362,9 @@ def manage_token(appointment: Appointment) -> str:
     return link_token(salt=MANAGE_SALT, field="a", record_id=appointment.pk)
 
 
-def appointment_from_token(token: str) -> Appointment:
+def appointment_from_token(token: str, *, opened_from: str | None = None) -> Appointment:
+    """The appointment a link names, while it has not passed; with ``opened_from`` (an
+    address), its holder reads the appointment: audited."""
     appointment = Appointment.objects.select_related("clinic", "patient", "type",
                                                      "practitioner").filter(
         pk=link_record_id(token, salt=MANAGE_SALT, field="a")).first()
@@ -371,4 +373,8 @@ def appointment_from_token(token: str) -> Appointment:
     if appointment.ends_at < clock.now():
         raise NotFound(_("This appointment has passed: the link no longer opens. Call the "
                          "clinic for anything about it."))
+    if opened_from is not None:
+        audit_record(actor=None, clinic=appointment.clinic, ip=opened_from,
+                     action="appointment.open", object_type="appointment",
+                     object_id=appointment.pk, patient_id=appointment.patient_id)
     return appointment

@@ -56,7 +56,6 @@ from mesoclinic.booking.services import (
 )
 from mesoclinic.catalog.models import Indication
 from mesoclinic.core import clock, moments
-from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
@@ -64,6 +63,7 @@ from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import (
     parse_form,
     parse_local_datetime,
+    public_link_page,
     query_date,
     render_error,
     staff_view,
@@ -205,18 +205,10 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def manage_booking(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        appointment = appointment_from_token(token)
-    except NotFound as error:
-        return render(request, "consultation/public_error.html", {"message": error.message},
-                      status=404)
+@public_link_page(appointment_from_token)
+def manage_booking(request: HttpRequest, appointment: Any, token: str) -> HttpResponse:
     clinic = appointment.clinic
     timezone.activate(clinic.zoneinfo)
-    if request.method == "GET":  # the holder of the link reads the appointment
-        audit_record(actor=None, clinic=clinic, ip=client_ip(request),
-                     action="appointment.open", object_type="appointment",
-                     object_id=appointment.pk, patient_id=appointment.patient_id)
     error = None
     if request.method == "POST":
         try:

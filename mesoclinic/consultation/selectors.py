@@ -151,8 +151,10 @@ def link_key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def patient_link_from_token(token: str, *, lock: bool = False) -> PatientLink:
-    """The link behind a key, if it may still be used."""
+def patient_link_from_token(token: str, *, lock: bool = False,
+                            opened_from: str | None = None) -> PatientLink:
+    """The link behind a key, if it may still be used; with ``opened_from`` (an address),
+    its holder reads the patient's name and questions: audited."""
     links = PatientLink.objects.select_related("patient__clinic")
     if lock:
         # Locked: two submissions through one link at once must not both count.
@@ -164,4 +166,8 @@ def patient_link_from_token(token: str, *, lock: bool = False) -> PatientLink:
         raise NotFound(_("The clinic has withdrawn this link. Ask them for a new one."))
     if link.created_at + settings.INTAKE_LINK_MAX_AGE < clock.now():
         raise NotFound(_("This link has expired. Ask the clinic for a new one."))
+    if opened_from is not None:
+        audit_record(actor=None, clinic=link.patient.clinic, ip=opened_from,
+                     action="link.open", object_type="patient_link", object_id=link.pk,
+                     patient_id=link.patient_id)
     return link

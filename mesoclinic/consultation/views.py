@@ -64,6 +64,7 @@ from mesoclinic.core.web import (
     parse_form,
     parse_int,
     parse_local_datetime,
+    public_link_page,
     render_error,
     staff_view,
 )
@@ -148,29 +149,16 @@ def intake_link_revoke(request: HttpRequest, actor: Actor, patient_id: int,
 # Intake and consent, by the patient through a signed link -------------------------
 
 
-def _audit_link_read(request: HttpRequest, link: Any) -> None:
-    """Whoever holds the link reads the patient's name and questions: audited, like any
-    other read of a patient's data (writes are audited by their service)."""
-    if request.method == "GET":
-        audit_record(actor=None, clinic=link.patient.clinic, ip=client_ip(request),
-                     action="link.open", object_type="patient_link", object_id=link.pk,
-                     patient_id=link.patient_id)
-
-
 def _public_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
     return render(request, "consultation/public_error.html", {"message": error.message},
                   status=404 if isinstance(error, NotFound) else 409)
 
 
 @require_http_methods(["GET", "POST"])
-def public_intake(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = patient_link_from_token(token)
-    except NotFound as error:
-        return _public_error(request, error)
+@public_link_page(patient_link_from_token)
+def public_intake(request: HttpRequest, link: Any, token: str) -> HttpResponse:
     patient = link.patient
     timezone.activate(patient.clinic.zoneinfo)
-    _audit_link_read(request, link)
     if link.intake_at is not None:
         # Answered once through this link: straight on to the consent, or done.
         return redirect("public_consent", token=token) if link.consent_at is None else \
@@ -225,14 +213,10 @@ def _consent_page(request: HttpRequest, patient: Any, sign: Callable[[], object]
 
 
 @require_http_methods(["GET", "POST"])
-def public_consent(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = patient_link_from_token(token)
-    except NotFound as error:
-        return _public_error(request, error)
+@public_link_page(patient_link_from_token)
+def public_consent(request: HttpRequest, link: Any, token: str) -> HttpResponse:
     patient = link.patient
     timezone.activate(patient.clinic.zoneinfo)
-    _audit_link_read(request, link)
 
     def done() -> HttpResponse:
         return render(request, "consultation/public_done.html",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_otp import user_has_device
 from pydantic import BaseModel, ValidationError
 
-from mesoclinic.core.context import Actor, actor_from_request
+from mesoclinic.core.context import Actor, actor_from_request, client_ip
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role, User
 
@@ -192,3 +192,25 @@ def parse_form(
 
 
 __all__ = ["Actor", "parse_form", "staff_view", "validation_messages"]
+
+
+def public_link_page(load: Callable[..., Any]) -> Callable[[View], View]:
+    """A public page behind a link the clinic sent: the view receives the record the link
+    names (``load`` records its reading, on GET; writes are audited by their service) and
+    the token; a link that does not open answers the page that says what to do, 404."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any
+                    ) -> HttpResponse:
+            try:
+                record = load(token, opened_from=client_ip(request)
+                              if request.method == "GET" else None)
+            except NotFound as error:
+                return render(request, "consultation/public_error.html",
+                              {"message": error.message}, status=404)
+            return view(request, record, token, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

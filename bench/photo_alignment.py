@@ -13,12 +13,8 @@ from common import setup_django, summary, timed, write
 
 setup_django()
 
-from mesoclinic.outcomes.photo_analysis import (  # noqa: E402
-    Region,
-    compare,
-    synthetic_skin,
-    warp_like_a_second_visit,
-)
+from mesoclinic.outcomes.photo_analysis import Region, compare  # noqa: E402
+from tests.pictures import synthetic_skin, warp_like_a_second_visit  # noqa: E402
 
 
 def main() -> None:

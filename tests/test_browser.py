@@ -301,9 +301,9 @@ def test_photo_comparison_slider_and_analytics_plots(page, personas, catalogue, 
     import cv2
 
     from mesoclinic.consultation.services import photo_add
-    from mesoclinic.outcomes.photo_analysis import synthetic_skin, warp_like_a_second_visit
     from mesoclinic.outcomes.services import RegionIn, comparison_request, comparison_run
     from tests.factories import actor_for
+    from tests.pictures import synthetic_skin, warp_like_a_second_visit
     from tests.test_outcomes import _plan_with
 
     settings.PHOTO_ROOT = tmp_path / "photos"

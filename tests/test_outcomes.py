@@ -15,7 +15,6 @@ from mesoclinic.catalog.models import OutcomeScale, SideEffect
 from mesoclinic.consultation.services import consent_sign, consent_withdraw, photo_add
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.outcomes.models import PhotoComparison
-from mesoclinic.outcomes.photo_analysis import synthetic_skin, warp_like_a_second_visit
 from mesoclinic.outcomes.selectors import practice_analytics, registry_rows
 from mesoclinic.outcomes.services import MeasurementIn, measurement_record
 from tests.factories import (
@@ -25,6 +24,7 @@ from tests.factories import (
     make_product_with_lot,
 )
 from tests.openapi import assert_matches_schema
+from tests.pictures import synthetic_skin, warp_like_a_second_visit
 
 
 @pytest.fixture(autouse=True)

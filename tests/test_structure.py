@@ -70,3 +70,41 @@ def test_every_row_lock_says_what_it_protects():
                 if not re.search(r"#.*(Locked|lock)|\"\"\".*lock", before, re.I):
                     unexplained.append(f"{path.relative_to(SOURCE)}:{number + 1}")
     assert unexplained == []
+
+
+def _page_patterns():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_page_that_only_changes_things_answers_405_to_a_get(client_as, personas):
+    import inspect
+
+    post_only = re.compile(r"@require_POST|@require_http_methods\(\[\"POST\"\]\)")
+    checked = []
+    for route, pattern in _page_patterns():
+        if route.startswith("api/"):
+            continue  # the API declares its methods in the OpenAPI document
+        view = inspect.unwrap(pattern.callback)
+        try:
+            source = inspect.getsource(view)
+        except (OSError, TypeError):
+            continue
+        if not post_only.search(source):
+            continue
+        path = "/" + re.sub(r"<(?:(\w+):)?\w+>",
+                            lambda m: "1" if m.group(1) in ("int", None) else "x", route)
+        # Whoever may use the page (some are the practitioner's alone) is told 405.
+        statuses = {client_as(member).get(path).status_code
+                    for member in (personas.owner, personas.practitioner)}
+        assert 405 in statuses and not any(200 <= s < 300 for s in statuses), (path, statuses)
+        checked.append(path)
+    assert len(checked) >= 17  # the POST-only pages there are today

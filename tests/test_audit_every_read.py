@@ -98,7 +98,7 @@ def skin_pair() -> tuple[bytes, bytes]:
     """Two visits' photos with enough texture for the alignment to succeed."""
     import cv2
 
-    from mesoclinic.outcomes.photo_analysis import synthetic_skin, warp_like_a_second_visit
+    from tests.pictures import synthetic_skin, warp_like_a_second_visit
 
     before = synthetic_skin(640, 480)
     after = warp_like_a_second_visit(before)

@@ -126,3 +126,17 @@ def test_the_clinic_page_is_for_owners(client_as, personas, role, status):
 def test_another_clinic_cannot_be_managed_from_its_page(client_as, personas):
     body = client_as(personas.outsider).get(reverse("clinic_settings"))
     assert body.status_code == 403
+
+
+def test_a_clinic_member_is_found_only_active_in_that_clinic(personas):
+    from mesoclinic.core.selectors import clinic_member
+
+    practitioner = personas.practitioner
+    assert clinic_member(clinic_id=personas.clinic.pk,
+                         user_id=practitioner.user_id) == practitioner
+    assert clinic_member(clinic_id=personas.other_clinic.pk,
+                         user_id=practitioner.user_id) is None
+    assert clinic_member(clinic_id=personas.clinic.pk, user_id="not a number") is None
+    practitioner.is_active = False
+    practitioner.save()
+    assert clinic_member(clinic_id=personas.clinic.pk, user_id=practitioner.user_id) is None

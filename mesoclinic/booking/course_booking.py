@@ -35,6 +35,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
+from mesoclinic.core.selectors import clinic_member
 from mesoclinic.courses.models import Session, SessionStatus, TreatmentPlan
 from mesoclinic.courses.services import (
     ScheduleChanges,
@@ -74,8 +75,7 @@ def course_practitioner(*, actor: Actor, plan: TreatmentPlan,
         return chosen
     if may_be_qualified(actor.role):
         return actor.membership
-    author = Membership.objects.select_related("clinic", "user").filter(
-        clinic_id=plan.clinic_id, user_id=plan.created_by_id, is_active=True).first()
+    author = clinic_member(clinic_id=plan.clinic_id, user_id=plan.created_by_id)
     if author is None:
         raise InvalidInput(_("Choose the practitioner who will see the patient."),
                            field="practitioner")

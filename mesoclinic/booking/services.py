@@ -47,6 +47,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
+from mesoclinic.core.selectors import clinic_member
 from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
 from mesoclinic.courses.services import plan_lock, session_day_set
 from mesoclinic.patients.models import Patient, Sex
@@ -350,8 +351,10 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
         "clinic", "patient", "type").get(pk=appointment.pk)
     if locked.status != AppointmentStatus.BOOKED:
         raise InvalidInput(_("This appointment is not booked any more."), field="status")
-    target = membership or Membership.objects.select_related("clinic", "user").get(
-        clinic=locked.clinic, user_id=locked.practitioner_id)
+    target = membership or clinic_member(clinic_id=locked.clinic_id,
+                                         user_id=locked.practitioner_id)
+    if target is None:
+        raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
     appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip)
     if locked.session_id is None:
         return appointment_book(clinic=locked.clinic, membership=target,

@@ -60,6 +60,7 @@ from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Membership, Role
 from mesoclinic.core.roles import CLINICAL_ROLES
+from mesoclinic.core.selectors import clinic_member
 from mesoclinic.core.web import (
     parse_form,
     parse_local_datetime,
@@ -172,8 +173,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     starts_at = parse_local_datetime(source.get("start", ""))
     kind = source.get("kind", AppointmentKind.CONSULTATION)
     practitioner = source.get("practitioner", "")
-    member = Membership.objects.select_related("user").filter(
-        clinic=clinic, user_id=int(practitioner) if practitioner.isdigit() else 0).first()
+    member = clinic_member(clinic_id=clinic.pk, user_id=practitioner)
     try:
         appointment_type = appointment_type_of(clinic=clinic, kind=kind)
     except NotFound:
@@ -225,8 +225,7 @@ def manage_booking(request: HttpRequest, appointment: Any, token: str) -> HttpRe
             appointment.refresh_from_db()
         except MesoclinicError as problem:
             error = problem.message
-    member = Membership.objects.select_related("clinic", "user").filter(
-        clinic=clinic, user_id=appointment.practitioner_id).first()
+    member = clinic_member(clinic_id=clinic.pk, user_id=appointment.practitioner_id)
     alternatives = []
     if appointment.status == "booked" and member is not None:
         today = moments.today(clinic)
@@ -278,9 +277,8 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
             if new_start is None:
                 raise MesoclinicError(_("Choose a new time."), field="start")
             member_id = request.POST.get("practitioner", "")
-            member = Membership.objects.select_related("clinic", "user").filter(
-                clinic_id=actor.clinic_id, user_id=int(member_id)).first() \
-                if member_id.isdigit() else None
+            member = clinic_member(clinic_id=actor.clinic_id, user_id=member_id) \
+                if member_id else None
             moved = appointment_move(appointment=appointment, starts_at=new_start,
                                      membership=member, actor=actor, ip=actor.ip)
             messages.success(request, _("Moved."))

@@ -15,7 +15,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.models import ApiToken, AuditEvent, Clinic, Membership, User
 from mesoclinic.core.roles import manages_clinic
-from mesoclinic.core.rows import JoinedRows
+from mesoclinic.core.rows import JoinedRows, one
 from mesoclinic.core.services import token_hash
 
 
@@ -39,6 +39,17 @@ def clinic_members(*, actor: Actor) -> QuerySet[Membership]:
         .select_related("user", "qualification_verified_by")
         .order_by("-is_active", "user__full_name")
     )
+
+
+def clinic_member(*, clinic_id: int, user_id: int | str | None) -> Membership | None:
+    """The clinic's active member with this user id, with the clinic and the user, or
+    None: the one way to find who is booked, who prescribed, who treats."""
+    try:
+        wanted = int(user_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return one(Membership.objects.select_related("clinic", "user").filter(
+        clinic_id=clinic_id, user_id=wanted, is_active=True))
 
 
 def access_membership(*, actor: Actor, membership_id: int) -> Membership:

@@ -22,6 +22,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import CLINICAL_ROLES, may_be_qualified
+from mesoclinic.core.selectors import clinic_member
 from mesoclinic.courses.models import Session, TreatmentPlan
 from mesoclinic.courses.selectors import days_done
 from mesoclinic.patients.models import Patient
@@ -120,8 +121,7 @@ class Checklist:
 
 
 def access_practitioner(*, actor: Actor, user_id: int) -> Membership:
-    membership = Membership.objects.select_related("user").filter(
-        clinic_id=actor.clinic_id, user_id=user_id, is_active=True).first()
+    membership = clinic_member(clinic_id=actor.clinic_id, user_id=user_id)
     if membership is None:
         raise NotFound(_("No such practitioner in this clinic."), field="practitioner")
     return membership

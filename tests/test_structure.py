@@ -15,15 +15,18 @@ def _python_files() -> list[Path]:
     return [p for p in SOURCE.rglob("*.py") if "migrations" not in p.parts]
 
 
+def _lines_matching(pattern: re.Pattern[str], *, except_in: str) -> list[str]:
+    return [f"{path.relative_to(SOURCE)}:{number}"
+            for path in _python_files() if path.name != except_in
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if pattern.search(line)]
+
+
 def test_every_moment_and_every_today_comes_from_the_one_clock():
     # core.clock is what tests move; a clinic's "today" is moments.today(clinic).
     wall_clock = re.compile(
         r"timezone\.now\(\)|timezone\.localdate\(\)|date\.today\(\)|datetime\.now\(")
-    offenders = [f"{path.relative_to(SOURCE)}:{number}"
-                 for path in _python_files() if path.name != "clock.py"
-                 for number, line in enumerate(path.read_text().splitlines(), 1)
-                 if wall_clock.search(line)]
-    assert offenders == []
+    assert _lines_matching(wall_clock, except_in="clock.py") == []
 
 
 def test_texts_defined_at_import_are_translated_when_read():
@@ -53,11 +56,7 @@ def test_sets_of_roles_are_written_out_in_core_roles_only():
     role_set = re.compile(r"Role\.[A-Z]+\s*,\s*Role\.[A-Z]+|"
                           r"[\"'](owner|practitioner|nurse|reception)[\"']\s*,\s*"
                           r"[\"'](owner|practitioner|nurse|reception)[\"']")
-    offenders = [f"{path.relative_to(SOURCE)}:{number}"
-                 for path in _python_files() if path.name != "roles.py"
-                 for number, line in enumerate(path.read_text().splitlines(), 1)
-                 if role_set.search(line)]
-    assert offenders == []
+    assert _lines_matching(role_set, except_in="roles.py") == []
 
 
 def test_every_row_lock_says_what_it_protects():

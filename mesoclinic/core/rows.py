@@ -33,11 +33,17 @@ class JoinedRows:
     def __init__(self, *models: tuple[type[Model], str]) -> None:
         self.models = models
         self._converters: dict[str, list[tuple[Any, list[Any]]]] = {}
+        self._columns: dict[str, str] = {}
 
     def columns(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{alias}.{quote(field.column)}" for model, alias in self.models
-                         for field in model._meta.concrete_fields)
+        # Per database vendor, built once.
+        vendor = connection.vendor
+        if vendor not in self._columns:
+            quote = connection.ops.quote_name
+            self._columns[vendor] = ", ".join(
+                f"{alias}.{quote(field.column)}" for model, alias in self.models
+                for field in model._meta.concrete_fields)
+        return self._columns[vendor]
 
     def _conversions(self) -> list[tuple[Any, list[Any]]]:
         # Per database vendor, built once: what SQLCompiler.get_converters would give.

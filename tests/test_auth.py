@@ -93,8 +93,10 @@ def test_an_owner_without_a_second_factor_must_enrol_one_first(client, personas)
     assert response.url == reverse("two_factor_setup")
     page = client.get(reverse("two_factor_setup"))
     assert "data:image/svg+xml;base64," in page.content.decode()
-    device = TOTPDevice.objects.get(user=new_owner, confirmed=False)
-    code = f"{totp(device.bin_key):06d}"
+    assert not TOTPDevice.objects.filter(user=new_owner).exists()  # nothing saved on a GET
+    code = f"{totp(bytes.fromhex(client.session['second_factor_key'])):06d}"
+    assert client.post(reverse("two_factor_setup"), {"token": "000000"}).status_code == 400
+    assert not TOTPDevice.objects.filter(user=new_owner).exists()  # nor for a wrong code
     assert client.post(reverse("two_factor_setup"), {"token": code}).status_code == 302
     assert TOTPDevice.objects.get(user=new_owner).confirmed
     assert client.get(reverse("patient_list")).status_code == 200
@@ -237,8 +239,8 @@ def test_any_staff_member_can_turn_on_a_second_factor_from_the_menu(client, pers
     assert f'href="{reverse("two_factor_setup")}"' in page
     setup = client.get(reverse("two_factor_setup"))
     assert "Scan this code" in setup.content.decode()
-    device = TOTPDevice.objects.get(user=personas.nurse.user, confirmed=False)
-    client.post(reverse("two_factor_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    key = bytes.fromhex(client.session["second_factor_key"])
+    client.post(reverse("two_factor_setup"), {"token": f"{totp(key):06d}"})
     assert TOTPDevice.objects.get(user=personas.nurse.user).confirmed
     client.post(reverse("logout"))
     response = log_in(client, personas.nurse.user.email)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -181,3 +182,40 @@ def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
         expires_at=clock.now() + settings.API_TOKEN_LIFETIME,
     )
     return key, token
+
+
+# Second factor ---------------------------------------------------------------------------
+
+
+def second_factor_key_new() -> str:
+    """A key for an authenticator app, offered to the user before anything is saved."""
+    from django_otp.util import random_hex
+
+    return random_hex(20)
+
+
+def second_factor_offer(*, user: User, key: str) -> Any:
+    """The authenticator app the key describes, not saved: its QR code and secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice(user=user, key=key, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def second_factor_enrol(*, user: User, key: str, token: str, ip: str | None) -> Any:
+    """Save the authenticator app whose current code matches the key offered, confirmed,
+    and audit it; answers None, and writes nothing, when the code does not match."""
+    from django_otp.oath import TOTP
+
+    device = second_factor_offer(user=user, key=key)
+    code = token.strip().replace(" ", "")[:10]
+    if not code.isdigit():
+        return None
+    check = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not check.verify(int(code), device.tolerance):
+        return None
+    device.confirmed = True
+    device.last_t = check.t()
+    device.save()
+    audit_record(actor=None, action="auth.second_factor_enrolled", user=user, ip=ip)
+    return device

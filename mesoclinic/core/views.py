@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
@@ -35,7 +34,14 @@ from mesoclinic.core.selectors import (
     membership_of,
     memberships_of,
 )
-from mesoclinic.core.services import membership_add, membership_update, qualification_set
+from mesoclinic.core.services import (
+    membership_add,
+    membership_update,
+    qualification_set,
+    second_factor_enrol,
+    second_factor_key_new,
+    second_factor_offer,
+)
 from mesoclinic.core.web import (
     needs_second_factor,
     parse_int,
@@ -132,32 +138,34 @@ def _qr_svg_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
+ENROLMENT_KEY = "second_factor_key"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app (TOTP)."""
-    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if confirmed is not None:
+    """Enrol an authenticator app (TOTP). The key offered waits in the session; the device
+    is saved only when the app's first code matches it."""
+    if user_has_device(request.user, confirmed=True):
         return render(request, "auth/two_factor.html", {"enabled": True})
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    key = request.session.get(ENROLMENT_KEY) or second_factor_key_new()
+    request.session[ENROLMENT_KEY] = key
     error = None
     if request.method == "POST":
-        token = request.POST.get("token", "").strip().replace(" ", "")[:10]
-        if device.verify_token(token):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        device = second_factor_enrol(user=request.user, key=key,
+                                     token=request.POST.get("token", ""),
+                                     ip=client_ip(request))
+        if device is not None:
+            del request.session[ENROLMENT_KEY]
             otp_login(request, device)
             remember_device(request)
-            audit_record(actor=None, action="auth.second_factor_enrolled", user=request.user,
-                         ip=client_ip(request))
             return redirect("home")
         error = _("That code is not valid. Check the time on your phone and try again.")
+    offer = second_factor_offer(user=request.user, key=key)
     context = {
         "enabled": False,
-        "secret": b32encode(device.bin_key).decode(),
-        "qr": _qr_svg_data_uri(device.config_url),
+        "secret": b32encode(offer.bin_key).decode(),
+        "qr": _qr_svg_data_uri(offer.config_url),
         "error": error,
     }
     return render(request, "auth/two_factor.html", context, status=400 if error else 200)

@@ -405,3 +405,19 @@ def test_the_record_page_shows_the_consultation_to_clinicians(client_as, persona
         reverse("patient_detail", args=[patient.pk])).content.decode()
     assert "Intake version" not in reception and "Allergy tests" not in reception
     assert "Treatment" in reception  # consent status is an administrative fact
+
+
+def test_a_clinic_opens_with_its_consent_texts_and_showing_them_writes_none(
+        personas, client_as):
+    from mesoclinic.consultation.models import ConsentText
+    from mesoclinic.consultation.selectors import consent_texts_current
+    from tests.factories import make_patient
+
+    texts = consent_texts_current(clinic=personas.other_clinic)
+    assert sorted(texts) == ["photos", "registry", "treatment"]
+    assert {t.version for t in texts.values()} == {1}
+    patient = make_patient(clinic=personas.clinic)
+    before = ConsentText.objects.count()
+    page = client_as(personas.practitioner).get(f"/patients/{patient.pk}/consents/sign/")
+    assert page.status_code == 200
+    assert ConsentText.objects.count() == before

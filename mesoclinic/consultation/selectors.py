@@ -15,6 +15,7 @@ from mesoclinic.consultation.models import (
     AllergyTestInjection,
     Condition,
     Consent,
+    ConsentText,
     IntakeSubmission,
     MedicationClass,
     PatientLink,
@@ -24,6 +25,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.models import Clinic
 from mesoclinic.patients.models import Patient
 
 
@@ -171,3 +173,12 @@ def patient_link_from_token(token: str, *, lock: bool = False,
                      action="link.open", object_type="patient_link", object_id=link.pk,
                      patient_id=link.patient_id)
     return link
+
+
+def consent_texts_current(*, clinic: Clinic) -> dict[str, ConsentText]:
+    """The current (latest) version of each of the clinic's consent texts, by kind (a
+    clinic gets version 1 of each when it opens: services.consent_texts_open)."""
+    texts: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(clinic=clinic).order_by("kind", "-version"):
+        texts.setdefault(text.kind, text)
+    return texts

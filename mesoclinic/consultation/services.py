@@ -35,7 +35,11 @@ from mesoclinic.consultation.models import (
     SignatureMethod,
 )
 from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
-from mesoclinic.consultation.selectors import link_key_hash, patient_link_from_token
+from mesoclinic.consultation.selectors import (
+    consent_texts_current,
+    link_key_hash,
+    patient_link_from_token,
+)
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
@@ -188,16 +192,12 @@ DEFAULT_CONSENTS = {
 }
 
 
-def consent_texts_current(*, clinic: Clinic) -> dict[str, ConsentText]:
-    """The current version of each consent text, creating the defaults on first use."""
-    texts: dict[str, ConsentText] = {}
-    for text in ConsentText.objects.filter(clinic=clinic).order_by("kind", "-version"):
-        texts.setdefault(text.kind, text)
+def consent_texts_open(*, clinic: Clinic) -> None:
+    """A new clinic's consent texts, version 1 of each (run when a clinic is created:
+    consultation.apps)."""
     for kind, (title, body) in DEFAULT_CONSENTS.items():
-        if kind not in texts:
-            texts[kind], _created = ConsentText.objects.get_or_create(
-                clinic=clinic, kind=kind, version=1, defaults={"title": title, "body": body})
-    return texts
+        ConsentText.objects.get_or_create(clinic=clinic, kind=kind, version=1,
+                                          defaults={"title": title, "body": body})
 
 
 @transaction.atomic
@@ -210,9 +210,8 @@ def consent_text_publish(*, actor: Actor, kind: ConsentKind, title: str,
         raise InvalidInput(_("Give a title (at most 200 characters)."), field="title")
     if not body or len(body) > 20000:
         raise InvalidInput(_("Give the text (at most 20,000 characters)."), field="body")
-    consent_texts_current(clinic=actor.clinic)
     latest = ConsentText.objects.filter(clinic_id=actor.clinic_id, kind=kind).aggregate(
-        v=Max("version"))["v"]
+        v=Max("version"))["v"] or 0
     text = ConsentText.objects.create(clinic_id=actor.clinic_id, kind=kind,
                                       version=latest + 1, title=title, body=body,
                                       created_by=actor.user)
@@ -269,7 +268,9 @@ def consent_sign(*, patient: Patient, kind: ConsentKind, method: SignatureMethod
     """The patient signs the current text of one consent; time, IP and version are kept."""
     if actor is not None and actor.clinic_id != patient.clinic_id:
         raise NotFound(_("No such patient."))
-    text = consent_texts_current(clinic=patient.clinic)[kind]
+    text = consent_texts_current(clinic=patient.clinic).get(kind)
+    if text is None:
+        raise NotFound(_("This clinic has no text for that consent."), field="kind")
     png = None
     typed_name = typed_name.strip()[:200]
     if method == SignatureMethod.TYPED:

@@ -65,3 +65,25 @@ def test_a_booking_form_with_missing_fields_names_them(client, personas, catalog
     assert response.status_code == 400
     for field in ("first_name", "last_name", "date_of_birth", "email"):
         assert f'id="err_{field}"' in body
+
+
+def test_a_time_sent_without_an_offset_is_the_clinics_wall_clock(client, personas, catalogue):
+    import json
+    from datetime import datetime, timedelta
+
+    from mesoclinic.booking.models import Appointment
+    from mesoclinic.core import moments
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    day = moments.today(personas.clinic) + timedelta(days=3)
+    response = client.post(
+        f"/api/v1/public/clinics/{personas.clinic.slug}/appointments", json.dumps({
+            "kind": "consultation", "practitioner": personas.practitioner.user_id,
+            "starts_at": f"{day.isoformat()}T10:00:00",
+            "person": {"first_name": "Léa", "last_name": "Martin",
+                       "date_of_birth": "1980-01-01", "email": "lea@example.com"}}),
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    booked = Appointment.objects.get(pk=response.json()["id"])
+    assert moments.in_zone(booked.starts_at, personas.clinic).replace(tzinfo=None) == \
+        datetime.combine(day, datetime.min.time().replace(hour=10))

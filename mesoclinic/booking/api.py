@@ -226,8 +226,7 @@ def book_for_patient(request: HttpRequest, payload: StaffBookingIn) -> Status:
 
     actor = api_actor(request)
     patient = access_patient(actor=actor, patient_id=payload.patient, audit_action=None)
-    starts_at = payload.starts_at if timezone.is_aware(payload.starts_at) else \
-        timezone.make_aware(payload.starts_at, actor.clinic.zoneinfo)
+    starts_at = moments.given_in_clinic_time(payload.starts_at, actor.clinic)
     membership = practitioner_for_booking(clinic=actor.clinic, user_id=payload.practitioner,
                                           starts_at=starts_at)
     if membership is None:

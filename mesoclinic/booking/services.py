@@ -297,8 +297,9 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
     appointment_type = appointment_type_of(clinic=clinic, kind=data.kind)
     if not appointment_type.bookable_online:
         raise BookingRefused(_("This appointment is booked by phone."), reasons=["offline"])
+    starts_at = moments.given_in_clinic_time(data.starts_at, clinic)
     membership = practitioner_for_booking(clinic=clinic, user_id=data.practitioner,
-                                          starts_at=data.starts_at)
+                                          starts_at=starts_at)
     if membership is None:
         raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
     patient = _find_patient(clinic, data.person)
@@ -307,13 +308,13 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
         raise BookingRefused(_("A first visit is a consultation: book one first."),
                              reasons=["consultation-first"])
     appointment_check(clinic=clinic, membership=membership, appointment_type=appointment_type,
-                      starts_at=data.starts_at, patient=patient, channel="online")
+                      starts_at=starts_at, patient=patient, channel="online")
     with transaction.atomic():
         if patient is None:
             patient = patient_register_online(clinic=clinic,
                                               data=data.person.model_dump(), ip=ip)
         return appointment_claim(clinic=clinic, membership=membership,
-                                 appointment_type=appointment_type, starts_at=data.starts_at,
+                                 appointment_type=appointment_type, starts_at=starts_at,
                                  patient=patient, channel="online", ip=ip)
 
 

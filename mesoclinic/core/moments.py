@@ -64,6 +64,12 @@ def in_zone(moment: datetime, where: Where) -> datetime:
     return moment.astimezone(zone_of(where))
 
 
+def given_in_clinic_time(moment: datetime, where: Where) -> datetime:
+    """A time a person or a client sent: without an offset, it is the clinic's wall
+    clock (the one they read on its pages)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone_of(where))
+
+
 def ambiguous(local: datetime) -> bool:
     """Whether this wall-clock time happens twice (the hour repeated when clocks go back)."""
     # A moment converted from an instant never falls in the skipped hour, so a fold that

@@ -69,21 +69,17 @@ def write(name: str, report: dict[str, Any]) -> Path:
 def start_gunicorn(app: str, *, port: int, workers: int, env: dict[str, str],
                    cwd: Path) -> Any:
     """gunicorn on loopback with sync workers, as in production; answers once /healthz does."""
-    import http.client
     import subprocess
 
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
         cwd=cwd, env=env, start_new_session=True)
-    for _ in range(150):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import healthy_within
+
+    if healthy_within(port, 30):
+        return process
     process.kill()
     raise SystemExit(f"{app} did not start")
 

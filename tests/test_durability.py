@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from mesoclinic.booking.selectors import appointment_types, free_times
 from mesoclinic.core import moments
 from mesoclinic.core.services import api_token_issue
 from tests.factories import make_patient, open_clinic_for_booking
+from tests.servers import healthy_within
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAM = 40          # bookings sent
@@ -59,15 +59,8 @@ def start_server(port: int) -> subprocess.Popen:
          "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
         cwd=ROOT, env=server_environment(), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/healthz")
-            if probe.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
+    if healthy_within(port, 30):
+        return process
     os.killpg(process.pid, signal.SIGKILL)
     pytest.fail("the server did not start")
 

@@ -278,3 +278,45 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
             silent.append(address)
     assert refused == [], "not opened: " + ", ".join(refused)
     assert silent == [], "no audit event for: " + ", ".join(silent)
+
+
+def test_every_medical_loader_checks_the_role_and_the_clinic_itself(world, personas):
+    # No caller can forget: called straight, without any page's decorator, reception is
+    # refused and another clinic's practitioner finds nothing.
+    from mesoclinic.aftercare.selectors import access_adverse_event
+    from mesoclinic.consultation.selectors import (
+        access_allergy_test,
+        access_intake,
+        access_photo,
+    )
+    from mesoclinic.core.errors import Forbidden, NotFound
+    from mesoclinic.courses.selectors import access_injection, access_plan, access_session
+    from mesoclinic.inventory.selectors import access_lot, access_products
+    from mesoclinic.outcomes.selectors import access_comparison
+
+    w = world
+    loaders = {
+        "intake": lambda a: access_intake(actor=a, patient=w["patient"],
+                                          intake_id=w["intake"].pk),
+        "photo": lambda a: access_photo(actor=a, photo_id=w["photo"].pk, original=True),
+        "allergy test": lambda a: access_allergy_test(actor=a, patient=w["patient"],
+                                                      test_id=w["test"].pk),
+        "plan": lambda a: access_plan(actor=a, plan_id=w["plan"].pk),
+        "session": lambda a: access_session(actor=a, session_id=w["session"].pk),
+        "injection": lambda a: access_injection(actor=a, injection_id=w["injection"].pk),
+        "lot": lambda a: access_lot(actor=a, lot_id=w["lot"].pk),
+        "products": lambda a: access_products(actor=a, product_ids=[w["lot"].product_id]),
+        "comparison": lambda a: access_comparison(actor=a, comparison_id=w["comparison"].pk),
+        "adverse event": lambda a: access_adverse_event(actor=a, event_id=w["event"].pk),
+    }
+    answers = {}
+    for name, load in loaders.items():
+        assert load(actor_for(personas.nurse)) is not None
+        for who, expected in (("reception", Forbidden), ("outsider", NotFound)):
+            try:
+                load(actor_for(personas.of(who)))
+                answers[name, who] = "loaded"
+            except (Forbidden, NotFound) as error:
+                answers[name, who] = type(error).__name__
+    assert answers == {(name, who): expected.__name__ for name in loaders
+                       for who, expected in (("reception", Forbidden), ("outsider", NotFound))}

@@ -107,3 +107,44 @@ def test_every_page_that_only_changes_things_answers_405_to_a_get(client_as, per
         assert 405 in statuses and not any(200 <= s < 300 for s in statuses), (path, statuses)
         checked.append(path)
     assert len(checked) >= 17  # the POST-only pages there are today
+
+
+# What a query looks like in Python: a manager, a queryset method, a raw cursor.
+_QUERYING = {"objects", "filter", "exclude", "select_related", "prefetch_related",
+             "annotate", "aggregate", "order_by", "values_list", "only", "defer",
+             "select_for_update", "bulk_create", "get_or_create", "update_or_create", "raw",
+             "exists", "cursor", "in_bulk", "iterator"}
+# Types and errors a page may name without querying.
+_NAMES_NOT_QUERYING = {"QuerySet", "Model", "DataError", "IntegrityError", "DatabaseError"}
+
+
+def _queries_in(path: Path) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr in _QUERYING:
+            found.append(f"{path.relative_to(SOURCE)}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("django.db",
+                                                                  "django.db.models"):
+            found.extend(f"{path.relative_to(SOURCE)}:{node.lineno} import {alias.name}"
+                         for alias in node.names if alias.name not in _NAMES_NOT_QUERYING)
+    return found
+
+
+def test_pages_and_api_routers_read_through_selectors_never_the_orm():
+    web = [p for p in _python_files() if p.name in ("views.py", "api.py")]
+    assert len(web) >= 18
+    assert [hit for path in web for hit in _queries_in(path)] == []
+
+
+def test_the_query_finder_sees_a_query():
+    # The test above is only as good as its finder.
+    probe = SOURCE / "probe_views.py"
+    probe.write_text("from django.db.models import Q\n"
+                     "rows = Patient.objects.all()\nrows = patient.plans.order_by('id')\n")
+    try:
+        assert sorted(hit.split(" ", 1)[1] for hit in _queries_in(probe)) == [
+            ".objects", ".order_by", "import Q"]
+    finally:
+        probe.unlink()

@@ -19,6 +19,7 @@ from mesoclinic.core.errors import NotFound
 from mesoclinic.core.links import link_record_id, link_token
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.models import Session, SessionStatus
+from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
 
 
@@ -43,6 +44,14 @@ def aftercare_for(*, session: Session) -> list[Advice]:
     advice = [Advice(a.key, own[a.key].title if a.key in own else a.title,
                      own[a.key].body if a.key in own else a.body) for a in defaults]
     return sorted(advice, key=lambda a: (order.get(a.key, 1), a.key))
+
+
+def clinic_aftercare_entries(*, actor: Actor
+                             ) -> list[tuple[AftercareAdvice, ClinicAftercare | None]]:
+    """Each catalogue advice with the clinic's own wording of it, if it has one."""
+    own = {c.key: c for c in ClinicAftercare.objects.filter(clinic_id=actor.clinic_id)}
+    return [(advice, own.get(advice.key)) for advice in AftercareAdvice.objects
+            .select_related("indication", "technique").order_by("key")]
 
 
 def event_facts(event: AdverseEvent) -> EventFacts:
@@ -77,6 +86,11 @@ def clinic_flags(*, actor: Actor, now: datetime) -> list[Flag]:
     return flags
 
 
+def event_lots(*, event: AdverseEvent) -> list[Lot]:
+    """The lots an adverse event is linked to, with their products."""
+    return list(event.lots.select_related("product"))
+
+
 def patient_adverse_events(*, patient: Patient) -> list[AdverseEvent]:
     return list(AdverseEvent.objects.filter(patient=patient)
                 .select_related("side_effect", "reviewed_by", "session"))
@@ -95,6 +109,10 @@ def recent_checkins(*, actor: Actor, limit: int = 20) -> list[CheckIn]:
     require_clinician(actor.role)
     return list(CheckIn.objects.filter(clinic_id=actor.clinic_id, answered_at__isnull=False)
                 .select_related("patient").order_by("-answered_at")[:limit])
+
+
+def session_checkins(*, session: Session) -> list[CheckIn]:
+    return list(CheckIn.objects.filter(session=session).order_by("due_at"))
 
 
 def patient_checkins(*, patient: Patient) -> list[CheckIn]:

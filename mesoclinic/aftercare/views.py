@@ -17,7 +17,10 @@ from mesoclinic.aftercare.selectors import (
     access_adverse_event,
     aftercare_for,
     checkin_from_token,
+    clinic_aftercare_entries,
     clinic_today,
+    event_lots,
+    session_checkins,
 )
 from mesoclinic.aftercare.services import (
     AdverseEventIn,
@@ -30,15 +33,14 @@ from mesoclinic.aftercare.services import (
     checkin_answer,
     clinic_aftercare_save,
 )
-from mesoclinic.catalog.models import AftercareAdvice, SideEffect
+from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import parse_form, parse_local_datetime, public_link_page, staff_view
-from mesoclinic.courses.models import Session, SessionStatus
-from mesoclinic.courses.selectors import access_session
+from mesoclinic.courses.selectors import access_session, sessions_given
 from mesoclinic.patients.selectors import access_patient
 
 
@@ -48,7 +50,7 @@ def session_aftercare(request: HttpRequest, actor: Actor, session_id: int) -> Ht
     return render(request, "aftercare/session_aftercare.html", {
         "session": session, "patient": session.patient,
         "advice": aftercare_for(session=session),
-        "checkins": session.checkins.order_by("due_at")})
+        "checkins": session_checkins(session=session)})
 
 
 @staff_view(roles=CLINICAL_ROLES)
@@ -62,8 +64,6 @@ def session_aftercare_pdf(request: HttpRequest, actor: Actor, session_id: int) -
 @staff_view(roles=[Role.OWNER])
 @require_http_methods(["GET", "POST"])
 def clinic_aftercare(request: HttpRequest, actor: Actor) -> HttpResponse:
-    from mesoclinic.aftercare.models import ClinicAftercare
-
     if request.method == "POST":
         try:
             clinic_aftercare_save(actor=actor, key=request.POST.get("key", ""),
@@ -73,10 +73,8 @@ def clinic_aftercare(request: HttpRequest, actor: Actor) -> HttpResponse:
         except MesoclinicError as error:
             messages.error(request, error.message)
         return redirect("clinic_aftercare")
-    own = {c.key: c for c in ClinicAftercare.objects.filter(clinic_id=actor.clinic_id)}
-    entries = [(a, own.get(a.key)) for a in AftercareAdvice.objects.select_related(
-        "indication", "technique").order_by("key")]
-    return render(request, "aftercare/clinic_aftercare.html", {"entries": entries})
+    return render(request, "aftercare/clinic_aftercare.html",
+                  {"entries": clinic_aftercare_entries(actor=actor)})
 
 
 # The patient's check-in ---------------------------------------------------------------
@@ -88,7 +86,7 @@ def public_checkin(request: HttpRequest, checkin: Any, token: str) -> HttpRespon
     timezone.activate(checkin.clinic.zoneinfo)
     context: dict[str, Any] = {
         "checkin": checkin, "clinic": checkin.clinic, "patient": checkin.patient,
-        "effects": SideEffect.objects.order_by("seriousness", "name"),
+        "effects": catalogue.side_effects(most_serious_first=True),
         "severities": Severity.choices, "errors": {}, "values": request.POST,
     }
     if checkin.answered_at is not None:
@@ -143,10 +141,9 @@ def adverse_event_new(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
                 return redirect("patient_detail", patient_id=patient.pk)
             except MesoclinicError as error:
                 errors = {error.field or "form": [error.message]}
-    sessions = Session.objects.filter(patient=patient, status__in=[
-        SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS]).order_by("-started_at")
+    sessions = sessions_given(patient=patient)
     return render(request, "aftercare/adverse_event_new.html", {
-        "patient": patient, "effects": SideEffect.objects.order_by("name"),
+        "patient": patient, "effects": catalogue.side_effects(),
         "severities": Severity.choices, "outcomes": Outcome.choices, "sessions": sessions,
         "values": values, "errors": errors}, status=400 if errors else 200)
 
@@ -182,7 +179,7 @@ def adverse_event_detail(request: HttpRequest, actor: Actor, event_id: int) -> H
         "event": event, "patient": patient, "outcomes": Outcome.choices,
         "severities": Severity.choices, "open": is_open(facts, now),
         "reasons": [REASON_LABELS.get(r, r) for r in escalation_reasons(facts, now)],
-        "lots": list(event.lots.select_related("product")),
+        "lots": event_lots(event=event),
         "may_review": actor.role == Role.PRACTITIONER})
 
 

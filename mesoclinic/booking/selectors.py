@@ -24,7 +24,7 @@ from mesoclinic.booking.models import (
     TreatmentOffer,
     WorkingHours,
 )
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
@@ -264,6 +264,16 @@ def search_clinics(*, latitude: float, longitude: float, radius_km: float,
         week_first = week_last + timedelta(days=1)
     return [SearchResult(clinic, round(distance, 1), free.get(clinic.pk, []))
             for distance, clinic in near]
+
+
+def working_hours_of(*, members: list[Membership]) -> list[WorkingHours]:
+    return list(WorkingHours.objects.filter(membership__in=members).order_by("start"))
+
+
+def upcoming_time_off(*, clinic: Clinic) -> list[TimeOff]:
+    """The clinic's time off that has not ended, in the clinic's today, by first day."""
+    return list(TimeOff.objects.filter(clinic=clinic, last_day__gte=moments.today(clinic))
+                .select_related("membership__user").order_by("first_day"))
 
 
 def public_clinic(*, slug: str) -> Clinic:

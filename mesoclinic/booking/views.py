@@ -20,9 +20,6 @@ from mesoclinic.booking.ics import feed_ics
 from mesoclinic.booking.models import (
     AppointmentKind,
     AppointmentType,
-    TimeOff,
-    TreatmentOffer,
-    WorkingHours,
 )
 from mesoclinic.booking.selectors import (
     access_appointment,
@@ -38,6 +35,8 @@ from mesoclinic.booking.selectors import (
     manage_token,
     public_clinic,
     search_clinics,
+    upcoming_time_off,
+    working_hours_of,
 )
 from mesoclinic.booking.services import (
     BookingRefused,
@@ -54,13 +53,13 @@ from mesoclinic.booking.services import (
     time_off_add,
     working_hours_set,
 )
-from mesoclinic.catalog.models import Indication
+from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import clock, moments
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
-from mesoclinic.core.models import Membership, Role
+from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
-from mesoclinic.core.selectors import clinic_member
+from mesoclinic.core.selectors import clinic_member, clinicians
 from mesoclinic.core.web import (
     parse_form,
     parse_local_datetime,
@@ -114,7 +113,7 @@ def find(request: HttpRequest) -> HttpResponse:
                                  last=last)
     return render(request, "booking/find.html", {
         "place": place, "place_text": place_text, "radius": radius, "radii": RADII,
-        "indication": indication, "indications": Indication.objects.order_by("name"),
+        "indication": indication, "indications": catalogue.indications(),
         "first": first, "last": last, "results": results, "error": error,
         "searched": place is not None})
 
@@ -149,7 +148,7 @@ def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
         days = [(first + timedelta(days=i), grouped.get(first + timedelta(days=i), []))
                 for i in range(7)]
     hours = defaultdict(list)
-    for h in WorkingHours.objects.filter(membership__in=members).order_by("start"):
+    for h in working_hours_of(members=members):
         hours[h.weekday].append(h)
     opening = [(day_name, sorted({(h.start, h.end) for h in hours[i]}))
                for i, day_name in enumerate([_("Monday"), _("Tuesday"), _("Wednesday"),
@@ -339,8 +338,7 @@ def _time(value: str) -> time | None:
 @require_http_methods(["GET", "POST"])
 def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Working hours, time off, appointment types and prices, the public profile."""
-    members = list(Membership.objects.filter(clinic_id=actor.clinic_id, is_active=True,
-                                             role__in=CLINICAL_ROLES).select_related("user"))
+    members = clinicians(clinic_id=actor.clinic_id)
     if request.method == "POST":
         form = request.POST.get("form")
         try:
@@ -362,7 +360,8 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
                              last_day=date.fromisoformat(request.POST.get("last_day", "")),
                              reason=request.POST.get("reason", ""))
             elif form == "types":
-                changes, offers = _types_form(request.POST, actor.clinic_id)
+                changes, offers = _types_form(request.POST, appointment_types(
+                    clinic=actor.clinic))
                 appointment_types_update(actor=actor, changes=changes, offers=offers)
             elif form == "profile":
                 post = request.POST
@@ -381,26 +380,24 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
             messages.error(request, error.message)
         return redirect("availability")
     hours = defaultdict(dict)
-    for h in WorkingHours.objects.filter(membership__in=members).order_by("start"):
+    for h in working_hours_of(members=members):
         slot = "am" if "am" not in hours[(h.membership_id, h.weekday)] else "pm"
         hours[(h.membership_id, h.weekday)][slot] = h
     grid = [(m, [(i, hours[(m.pk, i)].get("am"), hours[(m.pk, i)].get("pm"))
                  for i in range(7)]) for m in members]
-    offered = {o.indication_id: o for o in TreatmentOffer.objects.filter(
-        clinic_id=actor.clinic_id)}
+    offered = {o.indication_id: o for o in clinic_offers(clinic=actor.clinic)}
     return render(request, "booking/availability.html", {
         "grid": grid, "members": members, "types": appointment_types(clinic=actor.clinic),
-        "time_off": TimeOff.objects.filter(clinic_id=actor.clinic_id,
-                                           last_day__gte=moments.today(actor.clinic))
-        .select_related("membership__user").order_by("first_day"),
-        "indications": [(i, offered.get(i.pk)) for i in Indication.objects.order_by("name")],
+        "time_off": upcoming_time_off(clinic=actor.clinic),
+        "indications": [(i, offered.get(i.pk)) for i in catalogue.indications()],
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]})
 
 
-def _types_form(post: Any, clinic_id: int) -> tuple[list[TypeChange], dict[int, Decimal | None]]:
+def _types_form(post: Any, types: list[AppointmentType]
+                ) -> tuple[list[TypeChange], dict[int, Decimal | None]]:
     """The appointment-types form, as values the service takes."""
     changes = []
-    for appointment_type in AppointmentType.objects.filter(clinic_id=clinic_id):
+    for appointment_type in types:
         prefix = f"t{appointment_type.pk}_"
         price = post.get(prefix + "price", "").strip()
         changes.append(TypeChange(

@@ -48,3 +48,44 @@ SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 
 def catalogue_release() -> CatalogueRelease | None:
     return CatalogueRelease.objects.order_by("-loaded_at").first()
+
+
+def section_sizes() -> list[tuple[Section, int]]:
+    return [(section, section.model.objects.count()) for section in SECTIONS]
+
+
+def indications() -> list[Indication]:
+    return list(Indication.objects.order_by("name"))
+
+
+def indication_by_code(code: str | None) -> Indication | None:
+    """The indication with this code, with its body areas; the first by name without one."""
+    queryset = Indication.objects.prefetch_related("body_areas").order_by("name")
+    if code:
+        return queryset.filter(code=code).first()
+    return queryset.first()
+
+
+def body_areas() -> list[BodyArea]:
+    return list(BodyArea.objects.order_by("name"))
+
+
+def techniques() -> list[Technique]:
+    return list(Technique.objects.order_by("name"))
+
+
+def substances() -> list[Substance]:
+    return list(Substance.objects.order_by("name"))
+
+
+def side_effects(*, most_serious_first: bool = False) -> list[SideEffect]:
+    order = ("seriousness", "name") if most_serious_first else ("name",)
+    return list(SideEffect.objects.order_by(*order))
+
+
+def outcome_scales() -> list[OutcomeScale]:
+    return list(OutcomeScale.objects.order_by("name"))
+
+
+def outcome_scale_by_code(code: str | None) -> OutcomeScale | None:
+    return OutcomeScale.objects.filter(code=code).first() if code else None

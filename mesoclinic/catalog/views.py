@@ -1,16 +1,20 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from mesoclinic.catalog.selectors import SECTIONS, SECTIONS_BY_SLUG, catalogue_release
+from mesoclinic.catalog.selectors import (
+    SECTIONS,
+    SECTIONS_BY_SLUG,
+    catalogue_release,
+    section_sizes,
+)
 from mesoclinic.core.context import Actor
 from mesoclinic.core.web import staff_view
 
 
 @staff_view()
 def catalogue_index(request: HttpRequest, actor: Actor) -> HttpResponse:
-    sections = [(section, section.model.objects.count()) for section in SECTIONS]
     return render(request, "catalog/index.html",
-                  {"sections": sections, "release": catalogue_release()})
+                  {"sections": section_sizes(), "release": catalogue_release()})
 
 
 @staff_view()

@@ -26,6 +26,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Clinic
+from mesoclinic.core.roles import require_clinician
 from mesoclinic.patients.models import Patient
 
 
@@ -82,6 +83,7 @@ def patient_intakes(*, patient: Patient) -> list[IntakeVersion]:
 
 
 def access_intake(*, actor: Actor, patient: Patient, intake_id: int) -> IntakeSubmission:
+    require_clinician(actor.role)
     intake = IntakeSubmission.objects.filter(pk=intake_id, patient=patient,
                                              clinic_id=actor.clinic_id).first()
     if intake is None:
@@ -102,13 +104,22 @@ def access_consent(*, actor: Actor, patient: Patient, consent_id: int) -> Consen
     return consent
 
 
-def patient_photos(*, patient: Patient) -> list[Photo]:
-    return list(Photo.objects.filter(patient=patient).select_related("body_area"))
+def patient_photos(*, patient: Patient, by_area: bool = False,
+                   ids: list[int] | None = None) -> list[Photo]:
+    """The patient's photos (only those with these ids when given), by body area and time
+    when asked: the order in which a comparison is chosen."""
+    photos = Photo.objects.filter(patient=patient).select_related("body_area")
+    if ids is not None:
+        photos = photos.filter(pk__in=ids)
+    if by_area:
+        photos = photos.order_by("body_area__name", "taken_at")
+    return list(photos)
 
 
 def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
     """A photo of a patient of the actor's clinic; every fetch is audited, the thumbnail's
     too (it can be fetched on its own, without the record page)."""
+    require_clinician(actor.role)
     photo = Photo.objects.select_related("patient").filter(
         pk=photo_id, clinic_id=actor.clinic_id).first()
     if photo is None:
@@ -126,6 +137,7 @@ def patient_allergy_tests(*, patient: Patient) -> list[AllergyTest]:
 
 
 def access_allergy_test(*, actor: Actor, patient: Patient, test_id: int) -> AllergyTest:
+    require_clinician(actor.role)
     test = AllergyTest.objects.filter(pk=test_id, patient=patient,
                                       clinic_id=actor.clinic_id).first()
     if test is None:

@@ -60,6 +60,7 @@ from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
+from mesoclinic.core.selectors import clinicians
 from mesoclinic.core.web import (
     parse_form,
     parse_int,
@@ -73,7 +74,6 @@ from mesoclinic.inventory.selectors import clinic_lots, clinic_products
 from mesoclinic.patients.selectors import access_patient
 from mesoclinic.safety.selectors import (
     access_practitioner,
-    clinicians,
     course_checklist,
     patient_checklist,
 )
@@ -396,7 +396,7 @@ def allergy_test_read_page(request: HttpRequest, actor: Actor, patient_id: int,
 @staff_view(roles=CLINICAL_ROLES)
 def checklist_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
-    people = clinicians(actor=actor)
+    people = clinicians(clinic_id=actor.clinic_id)
     errors: dict[str, list[str]] = {}
     practitioner = None
     chosen = parse_int(request.GET.get("practitioner"))

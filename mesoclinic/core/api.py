@@ -8,7 +8,6 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
@@ -16,8 +15,8 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Membership
-from mesoclinic.core.selectors import membership_for_token, memberships_of
-from mesoclinic.core.services import api_token_issue
+from mesoclinic.core.selectors import has_second_factor, membership_for_token, memberships_of
+from mesoclinic.core.services import api_token_issue, second_factor_verify
 from mesoclinic.core.web import needs_second_factor
 
 
@@ -111,15 +110,14 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         raise Unauthenticated(_("The email or the password is wrong."))
     membership = _pick_membership(list(memberships_of(user)), payload.clinic_id)
     if needs_second_factor(user):
-        devices = list(devices_for_user(user, confirmed=True))
-        if not devices:
+        if not has_second_factor(user):
             raise Forbidden(_("Enrol a second factor in the web app before using the API."),
                             code="otp-enrolment-required")
         code = (payload.otp or "").strip()
         if not code:
             raise Unauthenticated(_("A one-time code is required (field otp)."),
                                   code="otp-required", field="otp")
-        if not any(device.verify_token(code) for device in devices):
+        if second_factor_verify(user=user, token=code) is None:
             raise Unauthenticated(_("The one-time code is not valid."), code="otp-invalid",
                                   field="otp")
     key, token = api_token_issue(membership=membership)

@@ -14,9 +14,26 @@ from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.models import ApiToken, AuditEvent, Clinic, Membership, User
-from mesoclinic.core.roles import manages_clinic
+from mesoclinic.core.roles import CLINICAL_ROLES, manages_clinic
 from mesoclinic.core.rows import JoinedRows, one
 from mesoclinic.core.services import token_hash
+
+
+def database_answers() -> bool:
+    """Whether the database answers a trivial query: what a health check asks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return False
+    return True
+
+
+def has_second_factor(user: User) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -50,6 +67,13 @@ def clinic_member(*, clinic_id: int, user_id: int | str | None) -> Membership | 
         return None
     return one(Membership.objects.select_related("clinic", "user").filter(
         clinic_id=clinic_id, user_id=wanted, is_active=True))
+
+
+def clinicians(*, clinic_id: int) -> list[Membership]:
+    """The clinic's active clinical staff, with their users, by name."""
+    return list(Membership.objects.select_related("user").filter(
+        clinic_id=clinic_id, is_active=True, role__in=CLINICAL_ROLES)
+        .order_by("user__full_name"))
 
 
 def access_membership(*, actor: Actor, membership_id: int) -> Membership:

@@ -219,3 +219,17 @@ def second_factor_enrol(*, user: User, key: str, token: str, ip: str | None) -> 
     device.save()
     audit_record(actor=None, action="auth.second_factor_enrolled", user=user, ip=ip)
     return device
+
+
+@transaction.atomic
+def second_factor_verify(*, user: User, token: str) -> Any:
+    """The user's confirmed authenticator app whose current code this is, or None. Checking
+    a code writes the device's counters (its last code, its failures): one transaction, in
+    which ``for_verify`` locks the devices' rows so that one code cannot be used twice."""
+    from django_otp import devices_for_user
+
+    code = token.strip().replace(" ", "")[:10]
+    for device in devices_for_user(user, confirmed=True, for_verify=True):
+        if device.verify_token(code):
+            return device
+    return None

@@ -10,14 +10,12 @@ import qrcode.image.svg
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 
 from mesoclinic.core.audit import audit_record
@@ -31,6 +29,8 @@ from mesoclinic.core.selectors import (
     audit_actions,
     audit_events,
     clinic_members,
+    database_answers,
+    has_second_factor,
     membership_of,
     memberships_of,
 )
@@ -41,6 +41,7 @@ from mesoclinic.core.services import (
     second_factor_enrol,
     second_factor_key_new,
     second_factor_offer,
+    second_factor_verify,
 )
 from mesoclinic.core.web import (
     needs_second_factor,
@@ -99,7 +100,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     login(request, user)
     audit_record(actor=None, action="auth.login", user=user, ip=client_ip(request))
     target = _safe_next(request)
-    has_authenticator = user_has_device(user, confirmed=True)
+    has_authenticator = has_second_factor(user)
     if has_authenticator:
         remember_device(request)
     if not needs_second_factor(user, request=request):
@@ -121,11 +122,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     """Second step of the log-in: the code from the authenticator app."""
     error = None
     if request.method == "POST":
-        token = request.POST.get("token", "").strip().replace(" ", "")[:10]
-        for device in devices_for_user(request.user, confirmed=True):
-            if device.verify_token(token):
-                otp_login(request, device)
-                return redirect(_safe_next(request))
+        device = second_factor_verify(user=request.user, token=request.POST.get("token", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
         error = _("That code is not valid. Enter the current 6-digit code from your app.")
     return render(
         request, "auth/verify.html", {"error": error, "next": request.GET.get("next", "")},
@@ -146,7 +146,7 @@ ENROLMENT_KEY = "second_factor_key"
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app (TOTP). The key offered waits in the session; the device
     is saved only when the app's first code matches it."""
-    if user_has_device(request.user, confirmed=True):
+    if has_second_factor(request.user):
         return render(request, "auth/two_factor.html", {"enabled": True})
     key = request.session.get(ENROLMENT_KEY) or second_factor_key_new()
     request.session[ENROLMENT_KEY] = key
@@ -198,11 +198,7 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def healthz(request: HttpRequest) -> HttpResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
+    if not database_answers():
         return JsonResponse({"status": "error", "detail": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
 

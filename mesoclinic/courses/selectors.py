@@ -70,6 +70,12 @@ def plans_with_progress(*, patient: Patient) -> list[TreatmentPlan]:
     return plans
 
 
+def sessions_given(*, patient: Patient) -> list[Session]:
+    """The patient's sessions that were given or are under way, latest first."""
+    return list(Session.objects.filter(patient=patient, status__in=[
+        SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS]).order_by("-started_at"))
+
+
 def access_session(*, actor: Actor, session_id: int, audit: bool = True) -> Session:
     require_clinician(actor.role)
     session = (Session.objects.select_related("plan__technique", "plan__indication",

@@ -16,7 +16,7 @@ from mesoclinic.aftercare.services import session_finish
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.booking.selectors import appointment_timeline, session_appointments
-from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.csv_export import csv_response
@@ -87,9 +87,7 @@ def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
                              audit_action="patient.view" if request.method == "GET" else None)
     errors: dict[str, list[str]] = {}
     code = request.POST.get("indication") or request.GET.get("indication") or "cellulite"
-    indication = Indication.objects.filter(code=code).prefetch_related("body_areas").first()
-    if indication is None:
-        indication = Indication.objects.prefetch_related("body_areas").order_by("name").first()
+    indication = catalogue.indication_by_code(code) or catalogue.indication_by_code(None)
     defaults = plan_defaults(actor=actor, indication=indication)
     values: dict[str, Any] = {
         "indication": indication.code, "body_areas": defaults.body_areas,
@@ -110,9 +108,9 @@ def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
                 errors = {error.field or "form": [error.message]}
     rows = list(values.get("cocktail") or [])
     context = {
-        "patient": patient, "indications": Indication.objects.order_by("name"),
+        "patient": patient, "indications": catalogue.indications(),
         "indication": indication, "defaults": defaults, "values": values, "errors": errors,
-        "areas": BodyArea.objects.order_by("name"), "techniques": Technique.objects.all(),
+        "areas": catalogue.body_areas(), "techniques": catalogue.techniques(),
         "products": clinic_products(actor=actor),
         "cocktail_rows": [rows[i] if i < len(rows) else {} for i in range(COCKTAIL_ROWS)],
     }

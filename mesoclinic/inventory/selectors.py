@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.roles import require_clinician
 from mesoclinic.inventory.models import Lot, Product
 
 
@@ -26,6 +27,7 @@ def clinic_lots(*, actor: Actor) -> QuerySet[Lot]:
 
 def access_products(*, actor: Actor, product_ids: list[int]) -> list[Product]:
     """The clinic's products with these ids; an unknown or foreign id is not found."""
+    require_clinician(actor.role)
     wanted = set(product_ids)
     products = list(Product.objects.filter(clinic_id=actor.clinic_id, pk__in=wanted))
     if len(products) != len(wanted):
@@ -34,6 +36,7 @@ def access_products(*, actor: Actor, product_ids: list[int]) -> list[Product]:
 
 
 def access_lot(*, actor: Actor, lot_id: int) -> Lot:
+    require_clinician(actor.role)
     lot = Lot.objects.select_related("product").filter(
         pk=lot_id, clinic_id=actor.clinic_id).first()
     if lot is None:

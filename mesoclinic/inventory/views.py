@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from mesoclinic.catalog.models import Substance
+from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
@@ -67,6 +67,6 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             errors[error.field or "form"] = [error.message]
     context = {"products": clinic_products(actor=actor), "lots": clinic_lots(actor=actor),
                "stock": stock_levels(actor=actor),
-               "substances": Substance.objects.order_by("name"), "errors": errors,
+               "substances": catalogue.substances(), "errors": errors,
                "today": moments.today(actor.clinic), "values": request.POST}
     return render(request, "inventory/products.html", context, status=400 if errors else 200)

@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from mesoclinic.catalog.models import OutcomeScale
-from mesoclinic.consultation.models import Photo
+from mesoclinic.catalog.selectors import outcome_scale_by_code
+from mesoclinic.consultation.selectors import patient_photos
 from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput, NotFound, RowId
 from mesoclinic.core.roles import require_clinician
@@ -18,6 +18,7 @@ from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
 from mesoclinic.outcomes.selectors import (
     DIMENSIONS,
     access_comparison,
+    patient_measurements,
     practice_analytics,
 )
 from mesoclinic.outcomes.services import (
@@ -51,7 +52,7 @@ def list_measurements(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
     require_clinician(actor.role)
     patient = access_patient(actor=actor, patient_id=patient_id)
-    return list(OutcomeMeasurement.objects.filter(patient=patient).select_related("scale"))
+    return patient_measurements(patient=patient)
 
 
 @router.post("/patients/{int:patient_id}/measurements",
@@ -86,8 +87,8 @@ class ComparisonOut(Schema):
 def create_comparison(request: HttpRequest, patient_id: int, payload: ComparisonIn) -> Status:
     actor = api_actor(request)
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
-    photos = {p.pk: p for p in Photo.objects.filter(patient=patient,
-                                                    pk__in=[payload.before, payload.after])}
+    photos = {p.pk: p for p in patient_photos(patient=patient,
+                                              ids=[payload.before, payload.after])}
     if payload.before not in photos or payload.after not in photos:
         raise NotFound("No such photo for this patient.", field="after")
     return Status(202, comparison_request(actor=actor, patient=patient,
@@ -138,7 +139,7 @@ class AnalyticsQuery(Schema):
             summary="Practice analytics with 95 % intervals")
 def analytics(request: HttpRequest, params: Query[AnalyticsQuery]) -> list[AnalyticsRowOut]:
     actor = api_actor(request)
-    scale = OutcomeScale.objects.filter(code=params.scale).first()
+    scale = outcome_scale_by_code(params.scale)
     if scale is None:
         raise InvalidInput("Unknown scale.", field="scale")
     if params.dimension not in DIMENSIONS:

@@ -41,6 +41,10 @@ class Series:
     points: list[tuple[date, float, str]] = field(default_factory=list)  # day, value, by
 
 
+def patient_measurements(*, patient: Patient) -> list[OutcomeMeasurement]:
+    return list(OutcomeMeasurement.objects.filter(patient=patient).select_related("scale"))
+
+
 def progress(*, patient: Patient) -> list[Series]:
     series: dict[int, Series] = {}
     for m in OutcomeMeasurement.objects.filter(patient=patient).select_related("scale") \
@@ -48,6 +52,11 @@ def progress(*, patient: Patient) -> list[Series]:
         series.setdefault(m.scale_id, Series(m.scale)).points.append(
             (m.measured_on, float(m.value), m.rated_by))
     return sorted(series.values(), key=lambda s: s.scale.name)
+
+
+def recent_comparisons(*, patient: Patient, limit: int = 10) -> list[PhotoComparison]:
+    return list(PhotoComparison.objects.filter(patient=patient)
+                .select_related("before__body_area")[:limit])
 
 
 def access_comparison(*, actor: Actor, comparison_id: int, audit: bool = True

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mesoclinic.catalog.models import Indication, OutcomeScale
-from mesoclinic.consultation.models import Photo
+from mesoclinic.catalog import selectors as catalogue
+from mesoclinic.catalog.models import OutcomeScale
+from mesoclinic.consultation.selectors import patient_photos
 from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
@@ -64,8 +65,7 @@ def measurement_new(request: HttpRequest, actor: Actor, patient_id: int) -> Http
 def comparison_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id,
                              audit_action="patient.view" if request.method == "GET" else None)
-    photos = list(Photo.objects.filter(patient=patient).select_related("body_area")
-                  .order_by("body_area__name", "taken_at"))
+    photos = patient_photos(patient=patient, by_area=True)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         ids = {p.pk: p for p in photos}
@@ -117,8 +117,10 @@ def comparison_aligned(request: HttpRequest, actor: Actor, comparison_id: int) -
 
 
 def _analytics_query(request: HttpRequest) -> tuple[OutcomeScale, str, str | None]:
-    scale = OutcomeScale.objects.filter(code=request.GET.get("scale", "gais")).first() \
-        or OutcomeScale.objects.get(code="gais")
+    scale = catalogue.outcome_scale_by_code(request.GET.get("scale")) \
+        or catalogue.outcome_scale_by_code("gais")
+    if scale is None:
+        raise NotFound(_("The catalogue's outcome scales are not loaded."))
     dimension = request.GET.get("dimension", "protocol")
     if dimension not in DIMENSIONS:
         dimension = "protocol"
@@ -134,8 +136,8 @@ def analytics(request: HttpRequest, actor: Actor) -> HttpResponse:
     direction = _("higher is better") if scale.higher_is_better else _("lower is better")
     context = {
         "rows": rows, "scale": scale, "dimension": dimension, "indication": indication,
-        "dimensions": DIMENSIONS, "scales": OutcomeScale.objects.order_by("name"),
-        "indications": Indication.objects.order_by("name"), "query": request.GET.urlencode(),
+        "dimensions": DIMENSIONS, "scales": catalogue.outcome_scales(),
+        "indications": catalogue.indications(), "query": request.GET.urlencode(),
         "change_plot": plots.interval_plot(
             [(r.label, r.mean_change) for r in rows],
             unit=f"{scale.unit} ({direction})", reference=0,

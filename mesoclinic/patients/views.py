@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mesoclinic.aftercare import selectors as aftercare_selectors
-from mesoclinic.catalog.models import BodyArea
+from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.consultation import selectors as consultation
 from mesoclinic.consultation.models import PhotoView
 from mesoclinic.core import moments
@@ -105,14 +105,14 @@ def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict
         "consents": consultation.patient_consents(patient=patient),
         "photos": consultation.patient_photos(patient=patient) if clinical else [],
         "allergy_tests": consultation.patient_allergy_tests(patient=patient) if clinical else [],
-        "body_areas": BodyArea.objects.order_by("name") if clinical else [],
+        "body_areas": catalogue.body_areas() if clinical else [],
         "photo_views": PhotoView.choices,
         "plans": course_selectors.plans_with_progress(patient=patient) if clinical else [],
         "charts": _progress_charts(patient) if clinical else [],
         "scales": outcome_selectors.scales_for(patient=patient) if clinical else [],
         "adverse_events": aftercare_selectors.patient_adverse_events(patient=patient)
         if clinical else [],
-        "comparisons": list(patient.comparisons.select_related("before__body_area")[:10])
+        "comparisons": outcome_selectors.recent_comparisons(patient=patient)
         if clinical else [],
         "today": moments.today(actor.clinic),
         "may_prescribe": may_prescribe(actor.role),

@@ -21,7 +21,7 @@ from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Membership
-from mesoclinic.core.roles import CLINICAL_ROLES, may_be_qualified
+from mesoclinic.core.roles import may_be_qualified
 from mesoclinic.core.selectors import clinic_member
 from mesoclinic.courses.models import Session, TreatmentPlan
 from mesoclinic.courses.selectors import days_done
@@ -169,8 +169,3 @@ def course_checklist(*, patient: Patient, practitioner: Membership | None, at: d
         product_ids=product_ids or frozenset(c.product_id for c in plan.cocktail.all()),
         course=course_fact(plan, excluding_session_id=session.pk if session else None))
 
-
-def clinicians(*, actor: Actor) -> list[Membership]:
-    return list(Membership.objects.select_related("user").filter(
-        clinic_id=actor.clinic_id, is_active=True, role__in=CLINICAL_ROLES)
-        .order_by("user__full_name"))

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "mesoclinic.aftercare",
     "mesoclinic.outcomes",
     "mesoclinic.booking",
+    "mesoclinic.demo",
 ]
 
 MIDDLEWARE = [

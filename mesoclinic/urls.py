@@ -5,6 +5,7 @@ from mesoclinic.aftercare import views as aftercare_views
 from mesoclinic.api import api
 from mesoclinic.booking import views as booking_views
 from mesoclinic.catalog import views as catalog_views
+from mesoclinic.chart import views as chart_views
 from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
 from mesoclinic.courses import views as course_views
@@ -41,7 +42,7 @@ urlpatterns = [
     path("clinic/audit/", core_views.audit_trail, name="audit_trail"),
     path("patients/", patient_views.patient_list, name="patient_list"),
     path("patients/new/", patient_views.patient_new, name="patient_new"),
-    path("patients/<int:patient_id>/", patient_views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/", chart_views.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
     path("patients/<int:patient_id>/intake/", consult_views.intake_page, name="intake_page"),
     path("patients/<int:patient_id>/intake/link/", consult_views.intake_link,
@@ -56,7 +57,7 @@ urlpatterns = [
          consult_views.consent_download, name="consent_pdf"),
     path("patients/<int:patient_id>/consents/<int:consent_id>/withdraw/",
          consult_views.consent_withdraw_view, name="consent_withdraw"),
-    path("patients/<int:patient_id>/photos/", consult_views.photo_upload, name="photo_upload"),
+    path("patients/<int:patient_id>/photos/", chart_views.photo_upload, name="photo_upload"),
     path("photos/<int:photo_id>/<str:size>/", consult_views.photo_file, name="photo_file"),
     path("patients/<int:patient_id>/allergy-tests/new/", consult_views.allergy_test_new,
          name="allergy_test_new"),
@@ -67,8 +68,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/checklist/override/", consult_views.checklist_override,
          name="checklist_override"),
     path("patients/<int:patient_id>/plans/new/", course_views.plan_new, name="plan_new"),
-    path("patients/<int:patient_id>/timeline/", course_views.timeline, name="timeline"),
-    path("patients/<int:patient_id>/summary.pdf", course_views.summary_pdf, name="summary_pdf"),
+    path("patients/<int:patient_id>/timeline/", chart_views.timeline, name="timeline"),
+    path("patients/<int:patient_id>/summary.pdf", chart_views.summary_pdf, name="summary_pdf"),
     path("plans/<int:plan_id>/", course_views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/book/", course_views.plan_book, name="plan_book"),
     path("plans/<int:plan_id>/improvement/", course_views.plan_improvement,

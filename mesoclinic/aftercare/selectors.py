@@ -86,6 +86,14 @@ def clinic_flags(*, actor: Actor, now: datetime) -> list[Flag]:
     return flags
 
 
+def blocking_adverse_events(*, patient: Patient, now: datetime) -> list[str]:
+    """Labels of the patient's adverse events that block treatment until reviewed."""
+    events = AdverseEvent.objects.filter(patient=patient, reviewed_at__isnull=True) \
+        .select_related("side_effect")
+    return [f"{e.side_effect.name} ({e.get_severity_display().lower()})"
+            for e in events if is_open(event_facts(e), now)]
+
+
 def event_lots(*, event: AdverseEvent) -> list[Lot]:
     """The lots an adverse event is linked to, with their products."""
     return list(event.lots.select_related("product"))

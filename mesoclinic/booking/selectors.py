@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,12 +27,12 @@ from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.links import link_record_id, link_token
+from mesoclinic.core.links import key_hash, link_record_id, link_token
 from mesoclinic.core.models import Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.rows import JoinedRows
+from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.courses.models import PlanStatus, Session, SessionStatus
-from mesoclinic.courses.selectors import TimelineEntry
 from mesoclinic.patients.models import Patient
 
 STEP = timedelta(minutes=15)
@@ -342,7 +341,7 @@ def calendar(*, actor: Actor, first: date, days: int) -> list[Appointment]:
 
 def feed_membership(*, key: str) -> Membership | None:
     feed = CalendarFeed.objects.select_related("membership__user", "membership__clinic") \
-        .filter(key_hash=hashlib.sha256(key.encode()).hexdigest()).first()
+        .filter(key_hash=key_hash(key)).first()
     if feed is None or not feed.membership.is_active:
         return None
     return feed.membership

@@ -3,7 +3,6 @@ moves, confirmation emails with an .ics, reminders, calendar feeds, availability
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -45,17 +44,19 @@ from mesoclinic.core import clock, moments, rows
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
+from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
 from mesoclinic.core.selectors import clinic_member
-from mesoclinic.courses.models import PlanStatus, Session, TreatmentPlan
+from mesoclinic.courses.models import Session
+from mesoclinic.courses.selectors import active_course
 from mesoclinic.courses.services import plan_lock, session_day_set
 from mesoclinic.patients.models import Patient, Sex
 from mesoclinic.patients.schemas import BirthDate, Email, Name, Phone
 from mesoclinic.patients.search_keys import name_key
 from mesoclinic.patients.services import patient_register_online
 from mesoclinic.safety import rules
-from mesoclinic.safety.selectors import course_checklist, course_of
+from mesoclinic.safety.selectors import course_checklist
 
 
 class SlotTaken(Conflict):
@@ -90,8 +91,7 @@ def treatment_allowed(*, patient: Patient, membership: Membership, starts_at: da
                       ) -> list[rules.Finding]:
     """The same safety rules as at session start, checked for the booked time, course rules
     included. Refuses with the blocks; answers the warnings."""
-    plan = course_of(TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
-                     .order_by("-created_at")).first()
+    plan = active_course(patient=patient)
     if plan is None:
         raise BookingRefused(_("There is no treatment plan yet: book a consultation first."),
                              reasons=["no-plan"])
@@ -453,7 +453,7 @@ def calendar_feed_issue(*, actor: Actor) -> str:
     key = secrets.token_urlsafe(24)
     CalendarFeed.objects.update_or_create(
         membership=actor.membership,
-        defaults={"key_hash": hashlib.sha256(key.encode()).hexdigest(),
+        defaults={"key_hash": key_hash(key),
                   "created_at": clock.now()})
     audit_record(actor=actor, action="calendar_feed.issue", object_type="membership",
                  object_id=actor.membership.pk)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +24,10 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
+from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.patients.models import Patient
 
 
@@ -72,6 +73,12 @@ def intake_changes(previous: IntakeSubmission | None,
 class IntakeVersion:
     intake: IntakeSubmission
     changes: list[IntakeChange]
+
+
+def latest_intake(*, patient_id: int) -> IntakeSubmission | None:
+    """The patient's latest intake questionnaire: the medications and conditions the rules
+    and the schedule read."""
+    return IntakeSubmission.objects.filter(patient_id=patient_id).order_by("-version").first()
 
 
 def patient_intakes(*, patient: Patient) -> list[IntakeVersion]:
@@ -160,11 +167,6 @@ def access_patient_link(*, actor: Actor, patient: Patient, link_id: int) -> Pati
 # Patient links -------------------------------------------------------------------------
 
 
-def link_key_hash(key: str) -> str:
-    """Only this is kept of a link's random key."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def patient_link_from_token(token: str, *, lock: bool = False,
                             opened_from: str | None = None) -> PatientLink:
     """The link behind a key, if it may still be used; with ``opened_from`` (an address),
@@ -173,7 +175,7 @@ def patient_link_from_token(token: str, *, lock: bool = False,
     if lock:
         # Locked: two submissions through one link at once must not both count.
         links = links.select_for_update()
-    link = links.filter(key_hash=link_key_hash(token)).first() if len(token) < 100 else None
+    link = links.filter(key_hash=key_hash(token)).first() if len(token) < 100 else None
     if link is None:
         raise NotFound(_("This link is not valid."))
     if link.revoked_at is not None:
@@ -194,3 +196,36 @@ def consent_texts_current(*, clinic: Clinic) -> dict[str, ConsentText]:
     for text in ConsentText.objects.filter(clinic=clinic).order_by("kind", "-version"):
         texts.setdefault(text.kind, text)
     return texts
+
+
+def consultation_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    """The patient's intake versions, allergy tests, consents and photos."""
+    from django.urls import reverse
+
+    entries = []
+    for intake in IntakeSubmission.objects.filter(patient=patient):
+        entries.append(TimelineEntry(intake.submitted_at, "intake",
+                                     _("Intake questionnaire, version %(v)d") % {
+                                         "v": intake.version},
+                                     ", ".join(intake.conditions) or _("no condition declared"),
+                                     reverse("intake_page", args=[patient.pk])))
+    for test in AllergyTest.objects.filter(patient=patient):
+        entries.append(TimelineEntry(test.given_at, "allergy", _("Allergy test given"),
+                                     test.get_result_display()))
+        if test.read_at:
+            entries.append(TimelineEntry(test.read_at, "allergy", _("Allergy test read"),
+                                         test.get_result_display()))
+    for consent in Consent.objects.filter(patient=patient).select_related("text"):
+        entries.append(TimelineEntry(consent.signed_at, "consent",
+                                     _("Consent signed: %(kind)s") % {
+                                         "kind": consent.get_kind_display()},
+                                     f"v{consent.text.version}"))
+        if consent.withdrawn_at:
+            entries.append(TimelineEntry(consent.withdrawn_at, "consent",
+                                         _("Consent withdrawn: %(kind)s") % {
+                                             "kind": consent.get_kind_display()},
+                                         consent.withdrawal_reason))
+    for photo in Photo.objects.filter(patient=patient).select_related("body_area"):
+        entries.append(TimelineEntry(photo.taken_at, "photo", _("Photo"),
+                                     f"{photo.body_area.name}, {photo.get_view_display()}"))
+    return entries

@@ -37,13 +37,13 @@ from mesoclinic.consultation.models import (
 from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.consultation.selectors import (
     consent_texts_current,
-    link_key_hash,
     patient_link_from_token,
 )
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import Clinic, User
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.inventory.models import Lot
@@ -68,7 +68,7 @@ def intake_link_make(*, actor: Actor, patient: Patient) -> str:
     revoke it."""
     key = secrets.token_urlsafe(24)
     link = PatientLink.objects.create(clinic_id=patient.clinic_id, patient=patient,
-                                      key_hash=link_key_hash(key), created_by=actor.user,
+                                      key_hash=key_hash(key), created_by=actor.user,
                                       created_at=clock.now())
     audit_record(actor=actor, action="intake.link", object_type="patient_link",
                  object_id=link.pk, patient_id=patient.pk)

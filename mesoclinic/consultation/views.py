@@ -51,7 +51,6 @@ from mesoclinic.consultation.services import (
     intake_submit,
     intake_submit_by_link,
     patient_link_revoke,
-    photo_add,
     photo_storage,
 )
 from mesoclinic.core import clock, moments
@@ -293,28 +292,6 @@ def consent_texts(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 # Photos -----------------------------------------------------------------------------
-
-
-@staff_view(roles=CLINICAL_ROLES)
-@require_POST
-def photo_upload(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
-    upload = request.FILES.get("file")
-    try:
-        if upload is None:
-            raise MesoclinicError(_("Choose a picture to upload."), field="file")
-        if upload.size > settings.PHOTO_MAX_BYTES:
-            raise MesoclinicError(_("The file is larger than %(mb)d MB.")
-                                  % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
-                                  field="file")
-        photo_add(actor=actor, patient=patient, body_area_code=request.POST.get("body_area", ""),
-                  view=request.POST.get("view", ""), raw=upload.read())
-    except MesoclinicError as error:
-        from mesoclinic.patients.views import patient_detail_context
-
-        context = patient_detail_context(actor, patient, photo_error=error.message)
-        return render(request, "patients/detail.html", context, status=400)
-    return redirect(reverse("patient_detail", args=[patient.pk]) + "#photos")
 
 
 @staff_view(roles=CLINICAL_ROLES)

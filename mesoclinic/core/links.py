@@ -1,16 +1,21 @@
-"""Signed links: a record's id in an address, signed with the site's key, so that a
-patient opens their own check-in or appointment without an account. (The intake and
-consent links are different: random keys kept hashed, single-use and revocable, in
-consultation.)"""
+"""Links and keys. Signed links: a record's id in an address, signed with the site's key,
+so that a patient opens their own check-in or appointment without an account. Random keys
+(API tokens, calendar feeds, the intake and consent links, which are single-use and
+revocable) are kept only as their hash: ``key_hash``."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.core import signing
 from django.utils.translation import gettext as _
 
 from mesoclinic.core.errors import NotFound
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def link_token(*, salt: str, field: str, record_id: int) -> str:

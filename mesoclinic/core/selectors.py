@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
+from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import ApiToken, AuditEvent, Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES, manages_clinic
 from mesoclinic.core.rows import JoinedRows, one
-from mesoclinic.core.services import token_hash
 
 
 def database_answers() -> bool:
@@ -106,7 +106,7 @@ def membership_for_token(key: str) -> Membership | None:
         "FROM core_apitoken t JOIN core_membership m ON m.id = t.membership_id "
         "JOIN core_user u ON u.id = m.user_id JOIN core_clinic c ON c.id = m.clinic_id "
         "WHERE t.key_hash = %s AND t.expires_at > %s",
-        [token_hash(key), connection.ops.adapt_datetimefield_value(now)])
+        [key_hash(key), connection.ops.adapt_datetimefield_value(now)])
     if not found:
         return None
     token, membership, user, clinic = found[0]

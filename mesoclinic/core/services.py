@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
@@ -19,6 +18,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput
+from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import ApiToken, AuditChain, Clinic, Membership, Role, User
 from mesoclinic.core.roles import may_be_qualified, require_owner
 
@@ -169,15 +169,11 @@ def qualification_set(
     return locked
 
 
-def token_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
     key = "mc_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         membership=membership,
-        key_hash=token_hash(key),
+        key_hash=key_hash(key),
         created_at=clock.now(),
         expires_at=clock.now() + settings.API_TOKEN_LIFETIME,
     )

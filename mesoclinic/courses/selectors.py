@@ -4,7 +4,6 @@ template defaults, totals per product, stock, the recall list and the timeline."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,18 +17,18 @@ from mesoclinic.consultation.models import (
     AllergyResult,
     AllergyTest,
     AllergyTestInjection,
-    Consent,
-    IntakeSubmission,
-    Photo,
 )
+from mesoclinic.consultation.selectors import latest_intake
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.courses import schedule
 from mesoclinic.courses.models import (
     Injection,
+    PlanStatus,
     PlanTemplate,
     Session,
     SessionStatus,
@@ -162,8 +161,7 @@ def _earliest_day(plan: TreatmentPlan) -> date | None:
     reads = [t.read_at for t in AllergyTest.objects.filter(
         patient_id=plan.patient_id, result=AllergyResult.NEGATIVE,
         injections__product_id__in=products).distinct() if t.read_at]
-    intake = IntakeSubmission.objects.filter(patient_id=plan.patient_id).order_by(
-        "-version").first()
+    intake = latest_intake(patient_id=plan.patient_id)
     tz = plan.clinic.zoneinfo
     doses = [rules.dose_moment(rules.last_dose_from_text(m["last_dose"], tz), tz)
              for m in (intake.medications if intake else [])
@@ -171,6 +169,36 @@ def _earliest_day(plan: TreatmentPlan) -> date | None:
     return schedule.earliest_day(
         allergy_read_at=max(reads).astimezone(tz) if reads else None,
         nsaid_clear_at=max(doses) + timedelta(days=rules.NSAID_WASHOUT_DAYS) if doses else None)
+
+
+def course_of(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
+    """Plans with what the course rules read: the clinic, the sessions, the cocktail."""
+    return plans.select_related("clinic").prefetch_related("sessions", "cocktail")
+
+
+def course_loaded(plan: TreatmentPlan) -> bool:
+    return {"sessions", "cocktail"} <= getattr(plan, "_prefetched_objects_cache", {}).keys() \
+        and TreatmentPlan.clinic.is_cached(plan)
+
+
+def course_reloaded(plan: TreatmentPlan) -> TreatmentPlan:
+    return course_of(TreatmentPlan.objects.filter(pk=plan.pk)).get()
+
+
+def active_course(*, patient: Patient) -> TreatmentPlan | None:
+    """The patient's latest active plan, with what the course rules read."""
+    return course_of(TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
+                     .order_by("-created_at")).first()
+
+
+def course_fact(plan: TreatmentPlan, *, excluding_session_id: int | None = None
+                ) -> rules.CourseFact:
+    """How far a plan's course has gone: sessions given (or under way) and the last one."""
+    days = days_done(plan, excluding_session_id=excluding_session_id)
+    return rules.CourseFact(planned_sessions=plan.planned_sessions,
+                            sessions_done=len(days),
+                            last_session_on=days[-1] if days else None,
+                            improvement_recorded=plan.improvement_recorded_on is not None)
 
 
 def plan_policy(plan: TreatmentPlan) -> schedule.Policy:
@@ -295,46 +323,11 @@ def lot_recipients(*, actor: Actor, lot: Lot) -> list[Exposure]:
 # Timeline ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str
-    title: str
-    detail: str
-    url: str = ""
-
-
-def patient_timeline(*, patient: Patient, extra: Iterable[TimelineEntry] = ()
-                     ) -> list[TimelineEntry]:
-    """Intake versions, allergy tests, consents, plans, sessions with their injections and
-    photos, and the ``extra`` entries of the parts above this one (appointments), newest
-    first."""
+def course_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    """The patient's plans, and the sessions given with what was injected."""
     from django.urls import reverse
 
-    tz = patient.clinic.zoneinfo
-    entries: list[TimelineEntry] = list(extra)
-    for intake in IntakeSubmission.objects.filter(patient=patient):
-        entries.append(TimelineEntry(intake.submitted_at, "intake",
-                                     _("Intake questionnaire, version %(v)d") % {
-                                         "v": intake.version},
-                                     ", ".join(intake.conditions) or _("no condition declared"),
-                                     reverse("intake_page", args=[patient.pk])))
-    for test in AllergyTest.objects.filter(patient=patient):
-        entries.append(TimelineEntry(test.given_at, "allergy", _("Allergy test given"),
-                                     test.get_result_display()))
-        if test.read_at:
-            entries.append(TimelineEntry(test.read_at, "allergy", _("Allergy test read"),
-                                         test.get_result_display()))
-    for consent in Consent.objects.filter(patient=patient).select_related("text"):
-        entries.append(TimelineEntry(consent.signed_at, "consent",
-                                     _("Consent signed: %(kind)s") % {
-                                         "kind": consent.get_kind_display()},
-                                     f"v{consent.text.version}"))
-        if consent.withdrawn_at:
-            entries.append(TimelineEntry(consent.withdrawn_at, "consent",
-                                         _("Consent withdrawn: %(kind)s") % {
-                                             "kind": consent.get_kind_display()},
-                                         consent.withdrawal_reason))
+    entries = []
     for plan in TreatmentPlan.objects.filter(patient=patient).select_related("indication"):
         entries.append(TimelineEntry(plan.created_at, "plan",
                                      _("Plan created: %(ind)s") % {"ind": plan.indication.name},
@@ -351,9 +344,16 @@ def patient_timeline(*, patient: Patient, extra: Iterable[TimelineEntry] = ()
                                          "status": session.get_status_display()},
                                      detail or _("no injection charted"),
                                      reverse("session_detail", args=[session.pk])))
-    for photo in Photo.objects.filter(patient=patient).select_related("body_area"):
-        entries.append(TimelineEntry(photo.taken_at, "photo", _("Photo"),
-                                     f"{photo.body_area.name}, {photo.get_view_display()}"))
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return [TimelineEntry(e.at.astimezone(tz), e.kind, e.title, e.detail, e.url)
-            for e in entries]
+    return entries
+
+
+def plans_with_injections(*, patient: Patient) -> list[TreatmentPlan]:
+    """The patient's plans with each session's injections, their products and lots: what a
+    printed summary lists, in a fixed number of queries."""
+    injections = Injection.objects.select_related("product", "lot").order_by("id")
+    sessions = Session.objects.order_by("scheduled_on", "id").prefetch_related(
+        Prefetch("injections", queryset=injections))
+    return list(TreatmentPlan.objects.filter(patient=patient)
+                .select_related("indication", "technique")
+                .prefetch_related("cocktail__product",
+                                  Prefetch("sessions", queryset=sessions)))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mesoclinic.aftercare.services import session_finish
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
-from mesoclinic.booking.selectors import appointment_timeline, session_appointments
+from mesoclinic.booking.selectors import session_appointments
 from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
@@ -26,14 +26,12 @@ from mesoclinic.core.roles import CLINICAL_ROLES, PRESCRIBING_ROLES, may_prescri
 from mesoclinic.core.web import parse_date, parse_form, parse_local_datetime, staff_view
 from mesoclinic.courses import zones
 from mesoclinic.courses.models import SessionStatus
-from mesoclinic.courses.pdf import treatment_summary_pdf
 from mesoclinic.courses.schemas import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.courses.selectors import (
     access_injection,
     access_plan,
     access_session,
     lot_recipients,
-    patient_timeline,
     plan_defaults,
     plan_proposal,
     product_totals,
@@ -362,19 +360,3 @@ def _recall_csv(actor: Actor, lot: Any, recipients: list) -> HttpResponse:
                e.patient.address, e.first.astimezone(tz).isoformat(),
                e.last.astimezone(tz).isoformat(), e.volume_ml,
                "yes" if e.allergy_test else "no"] for e in recipients))
-
-
-@staff_view(roles=CLINICAL_ROLES)
-def timeline(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = access_patient(actor=actor, patient_id=patient_id)
-    entries = patient_timeline(patient=patient, extra=appointment_timeline(patient=patient))
-    return render(request, "courses/timeline.html", {"patient": patient, "entries": entries})
-
-
-@staff_view(roles=CLINICAL_ROLES)
-def summary_pdf(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = access_patient(actor=actor, patient_id=patient_id, audit_action="patient.export")
-    response = HttpResponse(treatment_summary_pdf(patient=patient),
-                            content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
-    return response

@@ -7,21 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from mesoclinic.aftercare import selectors as aftercare_selectors
-from mesoclinic.catalog import selectors as catalogue
-from mesoclinic.consultation import selectors as consultation
-from mesoclinic.consultation.models import PhotoView
-from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
-from mesoclinic.core.roles import may_prescribe, sees_medical_details
+from mesoclinic.core.roles import sees_medical_details
 from mesoclinic.core.web import parse_form, staff_view
-from mesoclinic.courses import selectors as course_selectors
-from mesoclinic.outcomes import plots
-from mesoclinic.outcomes import selectors as outcome_selectors
-from mesoclinic.patients.models import FitzpatrickType, Patient, Sex
+from mesoclinic.patients.models import FitzpatrickType, Sex
 from mesoclinic.patients.schemas import MEDICAL_FIELDS, PatientChanges, PatientIn
-from mesoclinic.patients.selectors import access_patient, patient_revisions, patient_search
+from mesoclinic.patients.selectors import access_patient, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
 
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address")
@@ -83,47 +75,6 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             errors = {error.field or "form": [error.message]}
     context = _form_context(actor, values=data, errors=errors, duplicates=duplicates)
     return render(request, "patients/form.html", context, status=400)
-
-
-def _progress_charts(patient: Patient) -> list[tuple[Any, str]]:
-    return [(series.scale, plots.progress_chart(
-        series.points, low=series.scale.min_value, high=series.scale.max_value,
-        unit=series.scale.unit, higher_is_better=series.scale.higher_is_better,
-        title=str(series.scale.name))) for series in outcome_selectors.progress(patient=patient)]
-
-
-def patient_detail_context(actor: Actor, patient: Patient, **extra: Any) -> dict[str, Any]:
-    """The record page: identity for everyone; the consultation for clinical staff."""
-    clinical = sees_medical_details(actor.role)
-    intakes = consultation.patient_intakes(patient=patient) if clinical else []
-    return {
-        "patient": patient,
-        "revisions": patient_revisions(patient=patient)[:20],
-        "sees_medical": clinical,
-        "intake": intakes[0] if intakes else None,
-        "intake_count": len(intakes),
-        "consents": consultation.patient_consents(patient=patient),
-        "photos": consultation.patient_photos(patient=patient) if clinical else [],
-        "allergy_tests": consultation.patient_allergy_tests(patient=patient) if clinical else [],
-        "body_areas": catalogue.body_areas() if clinical else [],
-        "photo_views": PhotoView.choices,
-        "plans": course_selectors.plans_with_progress(patient=patient) if clinical else [],
-        "charts": _progress_charts(patient) if clinical else [],
-        "scales": outcome_selectors.scales_for(patient=patient) if clinical else [],
-        "adverse_events": aftercare_selectors.patient_adverse_events(patient=patient)
-        if clinical else [],
-        "comparisons": outcome_selectors.recent_comparisons(patient=patient)
-        if clinical else [],
-        "today": moments.today(actor.clinic),
-        "may_prescribe": may_prescribe(actor.role),
-        **extra,
-    }
-
-
-@staff_view()
-def patient_detail(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = access_patient(actor=actor, patient_id=patient_id)
-    return render(request, "patients/detail.html", patient_detail_context(actor, patient))
 
 
 @staff_view()

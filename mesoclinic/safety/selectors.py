@@ -6,17 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from mesoclinic.aftercare.models import AdverseEvent
-from mesoclinic.consultation.models import (
-    AllergyTest,
-    Consent,
-    ConsentKind,
-    ConsentText,
-    IntakeSubmission,
-)
+from mesoclinic.aftercare.selectors import blocking_adverse_events
+from mesoclinic.consultation import selectors as consultation
+from mesoclinic.consultation.models import ConsentKind
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
@@ -24,31 +18,10 @@ from mesoclinic.core.models import Membership
 from mesoclinic.core.roles import may_be_qualified
 from mesoclinic.core.selectors import clinic_member
 from mesoclinic.courses.models import Session, TreatmentPlan
-from mesoclinic.courses.selectors import days_done
+from mesoclinic.courses.selectors import course_fact, course_loaded, course_reloaded
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
 from mesoclinic.safety.models import SafetyOverride
-
-
-def course_fact(plan: TreatmentPlan, *, excluding_session_id: int | None = None
-                ) -> rules.CourseFact:
-    """How far a plan's course has gone: sessions given (or under way) and the last one."""
-    days = days_done(plan, excluding_session_id=excluding_session_id)
-    return rules.CourseFact(planned_sessions=plan.planned_sessions,
-                            sessions_done=len(days),
-                            last_session_on=days[-1] if days else None,
-                            improvement_recorded=plan.improvement_recorded_on is not None)
-
-
-def open_adverse_events(*, patient: Patient, now: datetime) -> list[str]:
-    """Labels of the patient's adverse events that block treatment until reviewed."""
-    from mesoclinic.aftercare.escalation import is_open
-    from mesoclinic.aftercare.selectors import event_facts
-
-    events = AdverseEvent.objects.filter(patient=patient, reviewed_at__isnull=True) \
-        .select_related("side_effect")
-    return [f"{e.side_effect.name} ({e.get_severity_display().lower()})"
-            for e in events if is_open(event_facts(e), now)]
 
 
 def clinic_wording(clinic: moments.HasZone) -> rules.Wording:
@@ -63,12 +36,11 @@ def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: da
                     product_ids: frozenset[int],
                     course: rules.CourseFact | None = None) -> rules.Snapshot:
     at_local = at.astimezone(patient.clinic.zoneinfo)
-    intake = IntakeSubmission.objects.filter(patient=patient).order_by("-version").first()
-    tests = AllergyTest.objects.filter(patient=patient).prefetch_related("injections")
-    consents = Consent.objects.filter(patient=patient).select_related("text")
-    current = (ConsentText.objects.filter(clinic_id=patient.clinic_id,
-                                          kind=ConsentKind.TREATMENT)
-               .order_by("-version").values_list("version", flat=True).first())
+    intake = consultation.latest_intake(patient_id=patient.pk)
+    tests = consultation.patient_allergy_tests(patient=patient)
+    consents = consultation.patient_consents(patient=patient)
+    current = consultation.consent_texts_current(clinic=patient.clinic).get(
+        ConsentKind.TREATMENT)
     medications = tuple(
         rules.MedicationFact(
             drug_class=m["drug_class"], name=m.get("name", ""),
@@ -89,13 +61,13 @@ def safety_snapshot(*, patient: Patient, practitioner: Membership | None, at: da
         consents=tuple(rules.ConsentFact(kind=c.kind, version=c.text.version,
                                          signed_at=c.signed_at, withdrawn_at=c.withdrawn_at)
                        for c in consents),
-        current_treatment_consent_version=current,
+        current_treatment_consent_version=current.version if current else None,
         practitioner_qualified=bool(
             practitioner and practitioner.is_active and practitioner.qualification_verified
             and may_be_qualified(practitioner.role)),
         intake_on_record=intake is not None,
         course=course,
-        open_adverse_events=tuple(open_adverse_events(patient=patient, now=at)),
+        open_adverse_events=tuple(blocking_adverse_events(patient=patient, now=at)),
     )
 
 
@@ -146,16 +118,6 @@ def patient_checklist(*, patient: Patient, practitioner: Membership | None, at: 
     )
 
 
-def course_of(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
-    """Plans with what the course rules read: the clinic, the sessions, the cocktail."""
-    return plans.select_related("clinic").prefetch_related("sessions", "cocktail")
-
-
-def course_loaded(plan: TreatmentPlan) -> bool:
-    return {"sessions", "cocktail"} <= getattr(plan, "_prefetched_objects_cache", {}).keys() \
-        and TreatmentPlan.clinic.is_cached(plan)
-
-
 def course_checklist(*, patient: Patient, practitioner: Membership | None, at: datetime,
                      plan: TreatmentPlan, session: Session | None = None,
                      product_ids: frozenset[int] = frozenset()) -> Checklist:
@@ -163,7 +125,7 @@ def course_checklist(*, patient: Patient, practitioner: Membership | None, at: d
     one of the plan's sessions, which then does not count itself, or else for the plan's
     next session. The plan's cocktail is checked when no product is named."""
     if not course_loaded(plan):
-        plan = course_of(TreatmentPlan.objects.filter(pk=plan.pk)).get()
+        plan = course_reloaded(plan)
     return patient_checklist(
         patient=patient, practitioner=practitioner, at=at,
         product_ids=product_ids or frozenset(c.product_id for c in plan.cocktail.all()),

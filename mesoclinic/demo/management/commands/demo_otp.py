@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mesoclinic.core.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_TOTP_HEX
+from mesoclinic.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_TOTP_HEX
 
 
 class Command(BaseCommand):

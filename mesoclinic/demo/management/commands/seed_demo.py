@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mesoclinic.core.demo import DEMO_OWNER_EMAIL, DEMO_PASSWORD, demo_seed
+from mesoclinic.demo.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from mesoclinic.consultation.selectors import patient_allergy_tests, patient_consents
-from mesoclinic.courses.selectors import patient_plans, product_totals
+from mesoclinic.core import clock
+from mesoclinic.courses.selectors import plans_with_injections, product_totals
 from mesoclinic.courses.zones import zone_label
 from mesoclinic.patients.models import Patient
 
 
 def treatment_summary_pdf(*, patient: Patient) -> bytes:
     plans = []
-    for plan in patient_plans(patient=patient):
+    for plan in plans_with_injections(patient=patient):
         sessions = []
         for session in plan.sessions.all():
             if session.started_at is None:
                 continue
-            injections = list(session.injections.select_related("product", "lot"))
+            injections = list(session.injections.all())
             sessions.append({
                 "session": session,
                 "totals": product_totals(injections),
@@ -29,7 +29,7 @@ def treatment_summary_pdf(*, patient: Patient) -> bytes:
         "patient": patient, "clinic": patient.clinic, "plans": plans,
         "tests": patient_allergy_tests(patient=patient),
         "consents": patient_consents(patient=patient),
-        "printed": timezone.localtime(timezone=patient.clinic.zoneinfo),
+        "printed": clock.now().astimezone(patient.clinic.zoneinfo),
     })
     from weasyprint import HTML  # loaded when a PDF is asked for
 

@@ -1,0 +1,1 @@
+"""The demo clinics: at the top, above every app of the journey, whose services it calls."""

@@ -56,8 +56,12 @@ def test_every_staff_role_finds_a_patient_by_name(client_as, personas, role):
 
 def test_search_never_shows_another_clinics_patients(client_as, personas):
     make_patient(clinic=personas.other_clinic, first_name="Hidden", last_name="Fontaine")
-    response = client_as(personas.owner).get(reverse("patient_list"), {"q": "fontaine"})
-    assert "Hidden" not in response.content.decode()
+    make_patient(clinic=personas.clinic, first_name="Ours", last_name="Fontaine")
+    page = client_as(personas.owner).get(reverse("patient_list"), {"q": "fontaine"})
+    # The search finds the name (so the page is not empty for another reason)…
+    assert "FONTAINE, Ours" in page.content.decode()
+    # …and only in this clinic.
+    assert "Hidden" not in page.content.decode()
 
 
 def test_search_by_phone_date_of_birth_and_email(client_as, personas):

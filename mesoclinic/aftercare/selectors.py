@@ -101,7 +101,8 @@ def event_lots(*, event: AdverseEvent) -> list[Lot]:
 
 def patient_adverse_events(*, patient: Patient) -> list[AdverseEvent]:
     return list(AdverseEvent.objects.filter(patient=patient)
-                .select_related("side_effect", "reviewed_by", "session"))
+                .select_related("side_effect", "reviewed_by", "session")
+                .prefetch_related("lots"))
 
 
 def access_adverse_event(*, actor: Actor, event_id: int) -> AdverseEvent:

@@ -73,8 +73,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(path.read_text())):
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "mesoclinic" or node.module.count(".") == 1 \
-                    and node.module.split(".")[1] in APP_ORDER + sorted(TOP_PACKAGES):
+            package = node.module.count(".") == 1 \
+                and node.module.split(".")[1] in APP_ORDER + sorted(TOP_PACKAGES)
+            if node.module == "mesoclinic" or package:
                 names = [f"{node.module}.{alias.name}" for alias in node.names]
             else:
                 names = [node.module]

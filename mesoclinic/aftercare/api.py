@@ -25,7 +25,6 @@ from mesoclinic.aftercare.services import (
 )
 from mesoclinic.core import clock
 from mesoclinic.core.api import ERRORS, api_actor
-from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.selectors import access_session
 from mesoclinic.patients.selectors import access_patient
 
@@ -46,9 +45,9 @@ class CheckInOut(Schema):
 
 @router.get("/patients/{int:patient_id}/checkins", response={200: list[CheckInOut], **ERRORS})
 def list_checkins(request: HttpRequest, patient_id: int) -> list:
-    actor = api_actor(request)
-    require_clinician(actor.role)
-    return patient_checkins(patient=access_patient(actor=actor, patient_id=patient_id))
+    patient = access_patient(actor=api_actor(request), patient_id=patient_id,
+                             medical=True)
+    return patient_checkins(patient=patient)
 
 
 class AdverseEventOut(Schema):
@@ -86,9 +85,9 @@ class AdverseEventOut(Schema):
 @router.get("/patients/{int:patient_id}/adverse-events",
             response={200: list[AdverseEventOut], **ERRORS})
 def list_adverse_events(request: HttpRequest, patient_id: int) -> list:
-    actor = api_actor(request)
-    require_clinician(actor.role)
-    return patient_adverse_events(patient=access_patient(actor=actor, patient_id=patient_id))
+    patient = access_patient(actor=api_actor(request), patient_id=patient_id,
+                             medical=True)
+    return patient_adverse_events(patient=patient)
 
 
 @router.post("/patients/{int:patient_id}/adverse-events",

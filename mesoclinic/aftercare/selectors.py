@@ -18,6 +18,7 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.links import link_record_id, link_token
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
@@ -107,11 +108,8 @@ def patient_adverse_events(*, patient: Patient) -> list[AdverseEvent]:
 
 def access_adverse_event(*, actor: Actor, event_id: int) -> AdverseEvent:
     require_clinician(actor.role)
-    event = AdverseEvent.objects.select_related("patient", "side_effect").filter(
-        pk=event_id, clinic_id=actor.clinic_id).first()
-    if event is None:
-        raise NotFound(_("No such adverse event."))
-    return event
+    return clinic_row(AdverseEvent.objects.select_related("patient", "side_effect"),
+                      actor=actor, pk=event_id, missing=_("No such adverse event."))
 
 
 def recent_checkins(*, actor: Actor, limit: int = 20) -> list[CheckIn]:

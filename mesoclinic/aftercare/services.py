@@ -18,6 +18,7 @@ from mesoclinic.aftercare.escalation import CHECKIN_SCHEDULE
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare, Outcome, Severity
 from mesoclinic.aftercare.selectors import aftercare_for, checkin_token
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect
+from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.consultation.models import PhotoView
 from mesoclinic.consultation.services import photo_add_for_patient
 from mesoclinic.core import clock
@@ -229,7 +230,7 @@ def checkin_answer(*, checkin: CheckIn, data: CheckInAnswerIn, photo: bytes | No
 def adverse_event_record(*, actor: Actor, patient: Patient, data: AdverseEventIn
                          ) -> AdverseEvent:
     require_clinician(actor.role)
-    effect = SideEffect.objects.filter(code=data.side_effect).first()
+    effect = catalogue_entry(SideEffect, data.side_effect)
     if effect is None:
         raise InvalidInput(_("Choose a side effect from the catalogue."), field="side_effect")
     session = None

@@ -130,13 +130,16 @@ def slots(request: HttpRequest, slug: str, params: Query[SlotsQuery]) -> list[Fr
     return _free(found)
 
 
-class BookingOut(Schema):
+class AppointmentOut(Schema):
     id: int
     kind: str
     status: str
     starts_at: datetime
     ends_at: datetime
     practitioner: int = Field(alias="practitioner_id")
+
+
+class BookingOut(AppointmentOut):
     manage_token: str
 
     @staticmethod
@@ -169,13 +172,7 @@ def cancel(request: HttpRequest, token: str) -> Appointment:
                               ip=client_ip(request))
 
 
-class StaffAppointmentOut(Schema):
-    id: int
-    kind: str
-    status: str
-    starts_at: datetime
-    ends_at: datetime
-    practitioner: int = Field(alias="practitioner_id")
+class StaffAppointmentOut(AppointmentOut):
     patient: int = Field(alias="patient_id")
     channel: str
 

@@ -31,6 +31,7 @@ from mesoclinic.core.links import key_hash, link_record_id, link_token
 from mesoclinic.core.models import Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.rows import JoinedRows
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.courses.models import PlanStatus, Session, SessionStatus
 from mesoclinic.patients.models import Patient
@@ -314,15 +315,11 @@ def appointment_timeline(*, patient: Patient) -> list[TimelineEntry]:
 
 def access_appointment(*, actor: Actor, appointment_id: int, audit: bool = True
                        ) -> Appointment:
-    appointment = Appointment.objects.select_related("patient", "type", "practitioner",
-                                                     "clinic").filter(
-        pk=appointment_id, clinic_id=actor.clinic_id).first()
-    if appointment is None:
-        raise NotFound(_("No such appointment."))
-    if audit:
-        audit_record(actor=actor, action="appointment.view", object_type="appointment",
-                     object_id=appointment.pk, patient_id=appointment.patient_id)
-    return appointment
+    return clinic_row(Appointment.objects.select_related("patient", "type", "practitioner",
+                                                        "clinic"),
+                      actor=actor, pk=appointment_id, missing=_("No such appointment."),
+                      audit_action="appointment.view" if audit else None,
+                      object_type="appointment")
 
 
 def calendar(*, actor: Actor, first: date, days: int) -> list[Appointment]:

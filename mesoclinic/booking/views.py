@@ -4,8 +4,10 @@ staff calendar, availability settings and the practitioner's iCalendar feed."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -57,7 +59,7 @@ from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.core import clock, moments
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
-from mesoclinic.core.models import Role
+from mesoclinic.core.models import Clinic, Role
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.selectors import clinic_member, clinicians
 from mesoclinic.core.web import (
@@ -123,12 +125,24 @@ def place_suggestions(request: HttpRequest) -> JsonResponse:
         request.GET.get("q", "")[:50])]})
 
 
-def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        clinic = public_clinic(slug=slug)
-    except NotFound as error:
-        return render(request, "errors/404.html", {"message": error.message}, status=404)
-    timezone.activate(clinic.zoneinfo)
+def listed_clinic_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A public page of a listed clinic: the view receives the clinic, and reads in its time
+    zone; an unknown or unlisted clinic answers the page that says so, 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str) -> HttpResponse:
+        try:
+            clinic = public_clinic(slug=slug)
+        except NotFound as error:
+            return render(request, "errors/404.html", {"message": error.message}, status=404)
+        timezone.activate(clinic.zoneinfo)
+        return view(request, clinic)
+
+    return wrapper
+
+
+@listed_clinic_page
+def clinic_page(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     types = [t for t in appointment_types(clinic=clinic) if t.bookable_online]
     kind = request.GET.get("kind", AppointmentKind.CONSULTATION)
     chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
@@ -162,12 +176,8 @@ def clinic_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        clinic = public_clinic(slug=slug)
-    except NotFound as error:
-        return render(request, "errors/404.html", {"message": error.message}, status=404)
-    timezone.activate(clinic.zoneinfo)
+@listed_clinic_page
+def book(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     starts_at = parse_local_datetime(source.get("start", ""))
     kind = source.get("kind", AppointmentKind.CONSULTATION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -87,5 +88,13 @@ def outcome_scales() -> list[OutcomeScale]:
     return list(OutcomeScale.objects.order_by("name"))
 
 
+Entry = TypeVar("Entry", bound=Model)
+
+
+def catalogue_entry(model: type[Entry], code: str | None) -> Entry | None:
+    """The catalogue's entry of this kind with this code, or None."""
+    return model.objects.filter(code=code).first() if code else None  # type: ignore[attr-defined]
+
+
 def outcome_scale_by_code(code: str | None) -> OutcomeScale | None:
-    return OutcomeScale.objects.filter(code=code).first() if code else None
+    return catalogue_entry(OutcomeScale, code)

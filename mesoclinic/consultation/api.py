@@ -35,7 +35,6 @@ from mesoclinic.consultation.services import (
 from mesoclinic.core import clock
 from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput, RowId
-from mesoclinic.core.roles import require_clinician
 from mesoclinic.courses.selectors import access_course_of
 from mesoclinic.inventory.selectors import access_products
 from mesoclinic.patients.selectors import access_patient
@@ -71,8 +70,7 @@ class IntakeOut(Schema):
             summary="The intake questionnaire's versions, newest first")
 def list_intakes(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
-    require_clinician(actor.role)
-    patient = access_patient(actor=actor, patient_id=patient_id)
+    patient = access_patient(actor=actor, patient_id=patient_id, medical=True)
     return [v.intake for v in patient_intakes(patient=patient)]
 
 
@@ -80,8 +78,8 @@ def list_intakes(request: HttpRequest, patient_id: int) -> list:
              summary="Record a new version of the intake questionnaire")
 def submit_intake(request: HttpRequest, patient_id: int, payload: IntakeIn) -> Status:
     actor = api_actor(request)
-    require_clinician(actor.role)
-    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None,
+                             medical=True)
     return Status(201, intake_submit(patient=patient, data=payload,
                                      channel=IntakeChannel.STAFF, actor=actor, ip=actor.ip))
 
@@ -114,9 +112,9 @@ class AllergyTestOut(Schema):
 
 @router.get("/{int:patient_id}/allergy-tests", response={200: list[AllergyTestOut], **ERRORS})
 def list_allergy_tests(request: HttpRequest, patient_id: int) -> list:
-    actor = api_actor(request)
-    require_clinician(actor.role)
-    return patient_allergy_tests(patient=access_patient(actor=actor, patient_id=patient_id))
+    patient = access_patient(actor=api_actor(request), patient_id=patient_id,
+                             medical=True)
+    return patient_allergy_tests(patient=patient)
 
 
 @router.post("/{int:patient_id}/allergy-tests", response={201: AllergyTestOut, **ERRORS},
@@ -232,8 +230,7 @@ def _aware(value: datetime | None) -> datetime:
 def checklist(request: HttpRequest, patient_id: int,
               params: Query[ChecklistQuery]) -> ChecklistOut:
     actor = api_actor(request)
-    require_clinician(actor.role)
-    patient = access_patient(actor=actor, patient_id=patient_id)
+    patient = access_patient(actor=actor, patient_id=patient_id, medical=True)
     practitioner = access_practitioner(actor=actor, user_id=params.practitioner)
     products = access_products(actor=actor, product_ids=params.products)
     plan, session = access_course_of(actor=actor, patient=patient, plan_id=params.plan,

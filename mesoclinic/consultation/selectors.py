@@ -27,6 +27,7 @@ from mesoclinic.core.errors import NotFound
 from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.patients.models import Patient
 
@@ -91,11 +92,8 @@ def patient_intakes(*, patient: Patient) -> list[IntakeVersion]:
 
 def access_intake(*, actor: Actor, patient: Patient, intake_id: int) -> IntakeSubmission:
     require_clinician(actor.role)
-    intake = IntakeSubmission.objects.filter(pk=intake_id, patient=patient,
-                                             clinic_id=actor.clinic_id).first()
-    if intake is None:
-        raise NotFound(_("No such questionnaire."))
-    return intake
+    return clinic_row(IntakeSubmission.objects.filter(patient=patient), actor=actor,
+                      pk=intake_id, missing=_("No such questionnaire."))
 
 
 def patient_consents(*, patient: Patient) -> list[Consent]:
@@ -104,11 +102,9 @@ def patient_consents(*, patient: Patient) -> list[Consent]:
 
 
 def access_consent(*, actor: Actor, patient: Patient, consent_id: int) -> Consent:
-    consent = Consent.objects.select_related("text", "patient", "clinic").filter(
-        pk=consent_id, patient=patient, clinic_id=actor.clinic_id).first()
-    if consent is None:
-        raise NotFound(_("No such consent."))
-    return consent
+    return clinic_row(Consent.objects.select_related("text", "patient", "clinic")
+                      .filter(patient=patient), actor=actor, pk=consent_id,
+                      missing=_("No such consent."))
 
 
 def patient_photos(*, patient: Patient, by_area: bool = False,
@@ -127,13 +123,9 @@ def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
     """A photo of a patient of the actor's clinic; every fetch is audited, the thumbnail's
     too (it can be fetched on its own, without the record page)."""
     require_clinician(actor.role)
-    photo = Photo.objects.select_related("patient").filter(
-        pk=photo_id, clinic_id=actor.clinic_id).first()
-    if photo is None:
-        raise NotFound(_("No such photo."))
-    audit_record(actor=actor, action="photo.view" if original else "photo.thumbnail",
-                 object_type="photo", object_id=photo.pk, patient_id=photo.patient_id)
-    return photo
+    return clinic_row(Photo.objects.select_related("patient"), actor=actor, pk=photo_id,
+                      missing=_("No such photo."), object_type="photo",
+                      audit_action="photo.view" if original else "photo.thumbnail")
 
 
 def patient_allergy_tests(*, patient: Patient) -> list[AllergyTest]:
@@ -145,11 +137,8 @@ def patient_allergy_tests(*, patient: Patient) -> list[AllergyTest]:
 
 def access_allergy_test(*, actor: Actor, patient: Patient, test_id: int) -> AllergyTest:
     require_clinician(actor.role)
-    test = AllergyTest.objects.filter(pk=test_id, patient=patient,
-                                      clinic_id=actor.clinic_id).first()
-    if test is None:
-        raise NotFound(_("No such allergy test."))
-    return test
+    return clinic_row(AllergyTest.objects.filter(patient=patient), actor=actor, pk=test_id,
+                      missing=_("No such allergy test."))
 
 
 def patient_links(*, patient: Patient) -> list[PatientLink]:
@@ -157,11 +146,8 @@ def patient_links(*, patient: Patient) -> list[PatientLink]:
 
 
 def access_patient_link(*, actor: Actor, patient: Patient, link_id: int) -> PatientLink:
-    link = PatientLink.objects.filter(pk=link_id, patient=patient,
-                                      clinic_id=actor.clinic_id).first()
-    if link is None:
-        raise NotFound(_("No such link."))
-    return link
+    return clinic_row(PatientLink.objects.filter(patient=patient), actor=actor, pk=link_id,
+                      missing=_("No such link."))
 
 
 # Patient links -------------------------------------------------------------------------

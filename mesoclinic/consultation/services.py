@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from mesoclinic.catalog.models import BodyArea
+from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.consultation.images import clean_image
 from mesoclinic.consultation.models import (
     AllergyResult,
@@ -332,7 +333,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str) -> Consent:
 def photo_add_for_patient(*, patient: Patient, body_area_code: str, view: str, raw: bytes,
                           kind: str, uploaded_by: User | None) -> Photo:
     """Clean and store a picture (the patient's own, from a check-in, has no uploader)."""
-    area = BodyArea.objects.filter(code=body_area_code).first()
+    area = catalogue_entry(BodyArea, body_area_code)
     if area is None:
         raise InvalidInput(_("Choose a body area."), field="body_area")
     if view not in PhotoView.values:

@@ -92,21 +92,27 @@ def _intake_context(values: dict[str, Any] | None, errors: dict[str, list[str]])
 # Intake, by staff --------------------------------------------------------------------
 
 
+def _intake_posted(request: HttpRequest
+                   ) -> tuple[dict[str, Any] | None, IntakeIn | None, dict[str, list[str]]]:
+    """The questionnaire as sent, read and checked: its values, the answers when they are
+    valid, and the errors; nothing on a GET."""
+    if request.method != "POST":
+        return None, None, {}
+    values = intake_form_data(request.POST)
+    spec, errors = parse_form(IntakeIn, values)
+    return values, spec, errors
+
+
 @staff_view(roles=CLINICAL_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id)
-    errors: dict[str, list[str]] = {}
-    values = None
-    if request.method == "POST":
-        values = intake_form_data(request.POST)
-        spec, errors = parse_form(IntakeIn, values)
-        if spec is not None:
-            channel = IntakeChannel.DESK if request.POST.get("channel") == "desk" \
-                else IntakeChannel.STAFF
-            intake_submit(patient=patient, data=spec, channel=channel, actor=actor,
-                          ip=actor.ip)
-            return redirect("intake_page", patient_id=patient.pk)
+    values, spec, errors = _intake_posted(request)
+    if spec is not None:
+        channel = IntakeChannel.DESK if request.POST.get("channel") == "desk" \
+            else IntakeChannel.STAFF
+        intake_submit(patient=patient, data=spec, channel=channel, actor=actor, ip=actor.ip)
+        return redirect("intake_page", patient_id=patient.pk)
     context = {"patient": patient, "versions": patient_intakes(patient=patient),
                **_intake_context(values, errors)}
     return render(request, "consultation/intake.html", context, status=400 if errors else 200)
@@ -163,17 +169,13 @@ def public_intake(request: HttpRequest, link: Any, token: str) -> HttpResponse:
         return redirect("public_consent", token=token) if link.consent_at is None else \
             render(request, "consultation/public_done.html",
                    {"patient": patient, "clinic": patient.clinic})
-    errors: dict[str, list[str]] = {}
-    values = None
-    if request.method == "POST":
-        values = intake_form_data(request.POST)
-        spec, errors = parse_form(IntakeIn, values)
-        if spec is not None:
-            try:
-                intake_submit_by_link(token=token, data=spec, ip=client_ip(request))
-            except MesoclinicError as error:
-                return _public_error(request, error)
-            return redirect("public_consent", token=token)
+    values, spec, errors = _intake_posted(request)
+    if spec is not None:
+        try:
+            intake_submit_by_link(token=token, data=spec, ip=client_ip(request))
+        except MesoclinicError as error:
+            return _public_error(request, error)
+        return redirect("public_consent", token=token)
     context = {"patient": patient, "clinic": patient.clinic, "token": token,
                **_intake_context(values, errors)}
     return render(request, "consultation/public_intake.html", context,

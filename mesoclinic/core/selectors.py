@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import ApiToken, AuditEvent, Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES, manages_clinic
 from mesoclinic.core.rows import JoinedRows, one
+
+Row = TypeVar("Row", bound=Model)
+
+
+def clinic_row(rows: QuerySet[Row], *, actor: Actor, pk: int, missing: str,
+               field: str | None = None, audit_action: str | None = None,
+               object_type: str = "") -> Row:
+    """The row with this id in the actor's clinic, or NotFound: another clinic's row is not
+    found, never forbidden. With ``audit_action``, the opening is audited against the row's
+    patient. Every ``access_*`` loader does this, after checking the role."""
+    found = rows.filter(pk=pk, clinic_id=actor.clinic_id).first()
+    if found is None:
+        raise NotFound(missing, field=field)
+    if audit_action:
+        audit_record(actor=actor, action=audit_action, object_type=object_type,
+                     object_id=found.pk, patient_id=getattr(found, "patient_id", None))
+    return found
 
 
 def database_answers() -> bool:
@@ -78,13 +97,9 @@ def clinicians(*, clinic_id: int) -> list[Membership]:
 
 def access_membership(*, actor: Actor, membership_id: int) -> Membership:
     """A membership of the actor's clinic, for its owners; another clinic's is not found."""
-    membership = (
-        Membership.objects.select_related("user", "clinic", "qualification_verified_by")
-        .filter(pk=membership_id, clinic_id=actor.clinic_id)
-        .first()
-    )
-    if membership is None:
-        raise NotFound(_("No such member."))
+    membership = clinic_row(
+        Membership.objects.select_related("user", "clinic", "qualification_verified_by"),
+        actor=actor, pk=membership_id, missing=_("No such member."))
     if not manages_clinic(actor.role):
         raise Forbidden(_("Only the clinic's owners can do this."))
     return membership

@@ -24,6 +24,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.courses import schedule
 from mesoclinic.courses.models import (
@@ -49,13 +50,8 @@ def _plans() -> QuerySet[TreatmentPlan]:
 
 def access_plan(*, actor: Actor, plan_id: int, audit: bool = True) -> TreatmentPlan:
     require_clinician(actor.role)
-    plan = _plans().filter(pk=plan_id, clinic_id=actor.clinic_id).first()
-    if plan is None:
-        raise NotFound(_("No such plan."))
-    if audit:
-        audit_record(actor=actor, action="plan.view", object_type="plan", object_id=plan.pk,
-                     patient_id=plan.patient_id)
-    return plan
+    return clinic_row(_plans(), actor=actor, pk=plan_id, missing=_("No such plan."),
+                      audit_action="plan.view" if audit else None, object_type="plan")
 
 
 def patient_plans(*, patient: Patient) -> list[TreatmentPlan]:
@@ -77,16 +73,10 @@ def sessions_given(*, patient: Patient) -> list[Session]:
 
 def access_session(*, actor: Actor, session_id: int, audit: bool = True) -> Session:
     require_clinician(actor.role)
-    session = (Session.objects.select_related("plan__technique", "plan__indication",
-                                              "plan__clinic", "patient", "practitioner",
-                                              "technique")
-               .filter(pk=session_id, clinic_id=actor.clinic_id).first())
-    if session is None:
-        raise NotFound(_("No such session."))
-    if audit:
-        audit_record(actor=actor, action="session.view", object_type="session",
-                     object_id=session.pk, patient_id=session.patient_id)
-    return session
+    return clinic_row(Session.objects.select_related(
+        "plan__technique", "plan__indication", "plan__clinic", "patient", "practitioner",
+        "technique"), actor=actor, pk=session_id, missing=_("No such session."),
+        audit_action="session.view" if audit else None, object_type="session")
 
 
 def access_course_of(*, actor: Actor, patient: Patient, plan_id: int | None,
@@ -110,11 +100,8 @@ def access_course_of(*, actor: Actor, patient: Patient, plan_id: int | None,
 
 def access_injection(*, actor: Actor, injection_id: int) -> Injection:
     require_clinician(actor.role)
-    injection = Injection.objects.select_related("session").filter(
-        pk=injection_id, clinic_id=actor.clinic_id).first()
-    if injection is None:
-        raise NotFound(_("No such injection."), field="injection")
-    return injection
+    return clinic_row(Injection.objects.select_related("session"), actor=actor,
+                      pk=injection_id, missing=_("No such injection."), field="injection")
 
 
 def session_injections(*, session: Session) -> list[Injection]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
@@ -64,10 +65,10 @@ def _require_prescriber(actor: Actor) -> None:
 @transaction.atomic
 def plan_create(*, actor: Actor, patient: Patient, data: PlanIn) -> TreatmentPlan:
     _require_prescriber(actor)
-    indication = Indication.objects.filter(code=data.indication).first()
+    indication = catalogue_entry(Indication, data.indication)
     if indication is None:
         raise InvalidInput(_("Choose an indication from the catalogue."), field="indication")
-    technique = Technique.objects.filter(code=data.technique).first()
+    technique = catalogue_entry(Technique, data.technique)
     if technique is None:
         raise InvalidInput(_("Choose a technique from the catalogue."), field="technique")
     areas = list(BodyArea.objects.filter(code__in=data.body_areas))

@@ -12,6 +12,7 @@ from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.inventory.models import Lot, Product
 
 
@@ -37,11 +38,8 @@ def access_products(*, actor: Actor, product_ids: list[int]) -> list[Product]:
 
 def access_lot(*, actor: Actor, lot_id: int) -> Lot:
     require_clinician(actor.role)
-    lot = Lot.objects.select_related("product").filter(
-        pk=lot_id, clinic_id=actor.clinic_id).first()
-    if lot is None:
-        raise NotFound(_("Unknown lot."), field="lot")
-    return lot
+    return clinic_row(Lot.objects.select_related("product"), actor=actor, pk=lot_id,
+                      missing=_("Unknown lot."), field="lot")
 
 
 @dataclass(frozen=True)

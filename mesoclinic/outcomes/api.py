@@ -13,7 +13,6 @@ from mesoclinic.catalog.selectors import outcome_scale_by_code
 from mesoclinic.consultation.selectors import patient_photos
 from mesoclinic.core.api import ERRORS, api_actor
 from mesoclinic.core.errors import InvalidInput, NotFound, RowId
-from mesoclinic.core.roles import require_clinician
 from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
 from mesoclinic.outcomes.selectors import (
     DIMENSIONS,
@@ -50,8 +49,7 @@ class MeasurementOut(Schema):
             response={200: list[MeasurementOut], **ERRORS})
 def list_measurements(request: HttpRequest, patient_id: int) -> list:
     actor = api_actor(request)
-    require_clinician(actor.role)
-    patient = access_patient(actor=actor, patient_id=patient_id)
+    patient = access_patient(actor=actor, patient_id=patient_id, medical=True)
     return patient_measurements(patient=patient)
 
 

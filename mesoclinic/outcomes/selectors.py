@@ -20,8 +20,8 @@ from mesoclinic.catalog.models import OutcomeScale
 from mesoclinic.consultation.models import Consent, ConsentKind
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
-from mesoclinic.core.errors import NotFound
 from mesoclinic.core.roles import require_clinician
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.courses.models import Injection, Session, SessionStatus, TreatmentPlan
 from mesoclinic.outcomes import stats
 from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
@@ -62,14 +62,10 @@ def recent_comparisons(*, patient: Patient, limit: int = 10) -> list[PhotoCompar
 def access_comparison(*, actor: Actor, comparison_id: int, audit: bool = True
                       ) -> PhotoComparison:
     require_clinician(actor.role)
-    comparison = PhotoComparison.objects.select_related("before", "after", "patient").filter(
-        pk=comparison_id, clinic_id=actor.clinic_id).first()
-    if comparison is None:
-        raise NotFound(_("No such comparison."))
-    if audit:
-        audit_record(actor=actor, action="comparison.view", object_type="comparison",
-                     object_id=comparison.pk, patient_id=comparison.patient_id)
-    return comparison
+    return clinic_row(PhotoComparison.objects.select_related("before", "after", "patient"),
+                      actor=actor, pk=comparison_id, missing=_("No such comparison."),
+                      audit_action="comparison.view" if audit else None,
+                      object_type="comparison")
 
 
 # Practice analytics -----------------------------------------------------------------

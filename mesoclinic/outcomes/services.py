@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesoclinic.catalog.models import OutcomeScale
+from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.consultation.models import Photo
 from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core import clock, moments
@@ -55,7 +56,7 @@ def measurement_record(*, actor: Actor, patient: Patient, data: MeasurementIn
                        ) -> OutcomeMeasurement:
     """Record a value; when it shows a response, the plan's intervals widen."""
     require_clinician(actor.role)
-    scale = OutcomeScale.objects.filter(code=data.scale).first()
+    scale = catalogue_entry(OutcomeScale, data.scale)
     if scale is None:
         raise InvalidInput(_("Choose a scale from the catalogue."), field="scale")
     if not scale.min_value <= float(data.value) <= scale.max_value:

@@ -11,6 +11,7 @@ from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import User
+from mesoclinic.core.roles import require_clinician
 from mesoclinic.core.rows import JoinedRows
 from mesoclinic.patients import search_keys
 from mesoclinic.patients.models import Patient, PatientRevision
@@ -23,14 +24,18 @@ _PATIENT_ROWS = JoinedRows((Patient, "p"), (User, "u"))
 
 
 def access_patient(
-    *, actor: Actor, patient_id: int, audit_action: str | None = "patient.view"
+    *, actor: Actor, patient_id: int, audit_action: str | None = "patient.view",
+    medical: bool = False,
 ) -> Patient:
-    """Load a patient of the actor's clinic and record the access.
+    """Load a patient of the actor's clinic and record the access; with ``medical``, for
+    clinical staff only (what is read next is the patient's medical record).
 
     A patient of another clinic is answered exactly like a missing one, so that its
     existence is not revealed. Pass ``audit_action=None`` only when the caller writes its
     own audit event for the same access (an update, say).
     """
+    if medical:
+        require_clinician(actor.role)
     found = _PATIENT_ROWS.fetch(
         "FROM patients_patient p LEFT JOIN core_user u ON u.id = p.created_by_id "
         "WHERE p.id = %s AND p.clinic_id = %s", [patient_id, actor.clinic_id])

@@ -148,3 +148,13 @@ def test_the_query_finder_sees_a_query():
             ".objects", ".order_by", "import Q"]
     finally:
         probe.unlink()
+
+
+def test_pages_and_routers_leave_the_audit_trail_to_loaders_and_services():
+    # An access_* loader audits what it shows, a service what it changes: a page that wrote
+    # its own event could forget it, or write it outside the change's transaction.
+    web = [p for p in _python_files() if p.name in ("views.py", "api.py")]
+    writes = re.compile(r"\baudit_record\b|AuditEvent")
+    assert [f"{path.relative_to(SOURCE)}:{number}" for path in web
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if writes.search(line)] == []

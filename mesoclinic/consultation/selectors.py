@@ -101,10 +101,13 @@ def patient_consents(*, patient: Patient) -> list[Consent]:
                 .select_related("text", "recorded_by", "withdrawn_by").order_by("-signed_at"))
 
 
-def access_consent(*, actor: Actor, patient: Patient, consent_id: int) -> Consent:
+def access_consent(*, actor: Actor, patient: Patient, consent_id: int,
+                   exported: bool = False) -> Consent:
+    """One of the patient's consents; ``exported`` when it leaves as a PDF (audited)."""
     return clinic_row(Consent.objects.select_related("text", "patient", "clinic")
                       .filter(patient=patient), actor=actor, pk=consent_id,
-                      missing=_("No such consent."))
+                      missing=_("No such consent."), object_type="consent",
+                      audit_action="consent.export" if exported else None)
 
 
 def patient_photos(*, patient: Patient, by_area: bool = False,

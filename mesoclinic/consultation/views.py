@@ -54,7 +54,6 @@ from mesoclinic.consultation.services import (
     photo_storage,
 )
 from mesoclinic.core import clock, moments
-from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
 from mesoclinic.core.models import Role
@@ -249,9 +248,8 @@ def consent_sign_page(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
 def consent_download(request: HttpRequest, actor: Actor, patient_id: int,
                      consent_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
-    consent = access_consent(actor=actor, patient=patient, consent_id=consent_id)
-    audit_record(actor=actor, action="consent.export", object_type="consent",
-                 object_id=consent.pk, patient_id=patient.pk)
+    consent = access_consent(actor=actor, patient=patient, consent_id=consent_id,
+                             exported=True)
     response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="consent-{consent.kind}-{patient.pk}-{consent.pk}.pdf"')

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
-from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.models import Membership
@@ -120,9 +119,7 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         if second_factor_verify(user=user, token=code) is None:
             raise Unauthenticated(_("The one-time code is not valid."), code="otp-invalid",
                                   field="otp")
-    key, token = api_token_issue(membership=membership)
-    actor = Actor(user=user, membership=membership, ip=client_ip(request))
-    audit_record(actor=actor, action="auth.token", object_type="api_token", object_id=token.pk)
+    key, token = api_token_issue(membership=membership, ip=client_ip(request))
     return TokenOut(token=key, expires_at=token.expires_at, role=membership.role,
                     clinic=ClinicOut.model_validate(membership.clinic, from_attributes=True))
 

@@ -169,7 +169,9 @@ def qualification_set(
     return locked
 
 
-def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
+@transaction.atomic
+def api_token_issue(*, membership: Membership, ip: str | None = None) -> tuple[str, ApiToken]:
+    """A new API token for the member (its key is shown once, kept as its hash), audited."""
     key = "mc_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         membership=membership,
@@ -177,7 +179,14 @@ def api_token_issue(*, membership: Membership) -> tuple[str, ApiToken]:
         created_at=clock.now(),
         expires_at=clock.now() + settings.API_TOKEN_LIFETIME,
     )
+    audit_record(actor=Actor(user=membership.user, membership=membership, ip=ip),
+                 action="auth.token", object_type="api_token", object_id=token.pk)
     return key, token
+
+
+def login_record(*, user: User, ip: str | None) -> None:
+    """The log-in, in the trail (Django's login() has saved the session)."""
+    audit_record(actor=None, action="auth.login", user=user, ip=ip)
 
 
 # Second factor ---------------------------------------------------------------------------

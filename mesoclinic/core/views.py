@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
@@ -35,6 +34,7 @@ from mesoclinic.core.selectors import (
     memberships_of,
 )
 from mesoclinic.core.services import (
+    login_record,
     membership_add,
     membership_update,
     qualification_set,
@@ -98,7 +98,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                    "next": request.POST.get("next", "")}
         return render(request, "auth/login.html", context, status=400)
     login(request, user)
-    audit_record(actor=None, action="auth.login", user=user, ip=client_ip(request))
+    login_record(user=user, ip=client_ip(request))
     target = _safe_next(request)
     has_authenticator = has_second_factor(user)
     if has_authenticator:

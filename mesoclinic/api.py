@@ -15,6 +15,7 @@ from mesoclinic.core.api import router as auth_router
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.courses.api import router as courses_router
 from mesoclinic.outcomes.api import router as outcomes_router
+from mesoclinic.patients.api import PatientSummaryOut
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.patients.services import PossibleDuplicate
 
@@ -71,12 +72,8 @@ api.add_router("", booking_router)
 
 @api.exception_handler(PossibleDuplicate)
 def possible_duplicate(request: HttpRequest, error: PossibleDuplicate) -> HttpResponse:
-    duplicates = [
-        {"id": p.pk, "first_name": p.first_name, "last_name": p.last_name,
-         "date_of_birth": p.date_of_birth.isoformat(), "sex": p.sex, "phone": p.phone,
-         "email": p.email}
-        for p in error.duplicates
-    ]
+    duplicates = [PatientSummaryOut.from_orm(p).model_dump(mode="json")
+                  for p in error.duplicates]
     return api.create_response(
         request,
         {"detail": error.message, "code": error.code, "field": None, "duplicates": duplicates},

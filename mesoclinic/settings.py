@@ -252,6 +252,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBased
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "mesoclinic" / "locale"]
+# The switch's choice, kept a year in the browser (staff keep theirs on their account).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("login/", core_views.login_view, name="login"),
     path("login/verify/", core_views.login_verify, name="login_verify"),
     path("logout/", core_views.logout_view, name="logout"),
+    path("language/", core_views.language_switch, name="language_switch"),
     path("account/two-factor/", core_views.two_factor_setup, name="two_factor_setup"),
     path(
         "account/password/<uidb64>/<token>/",

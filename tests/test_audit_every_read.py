@@ -26,6 +26,7 @@ NO_PATIENT_DATA = {
     "": "the home page redirects",
     "healthz": "a health probe",
     "login/": "log-in", "login/verify/": "log-in", "logout/": "log-out",
+    "language/": "the language switch",
     "account/two-factor/": "the user's own second factor",
     "account/password/<uidb64>/<token>/": "the user's own password",
     "account/password/done/": "the user's own password",

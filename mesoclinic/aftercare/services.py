@@ -11,6 +11,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,6 +26,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound, RowId
+from mesoclinic.core.languages import patient_language
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.courses.models import Session
@@ -93,9 +95,11 @@ def session_finish(*, actor: Actor, session: Session, data: SessionCompleteIn) -
 def aftercare_pdf(*, session: Session) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("aftercare/aftercare_pdf.html", {
-        "session": session, "patient": session.patient, "clinic": session.clinic,
-        "advice": aftercare_for(session=session)})
+    # The patient's instructions: in the patient's language, whoever prints them.
+    with translation.override(patient_language(session.patient, session.clinic)):
+        html = render_to_string("aftercare/aftercare_pdf.html", {
+            "session": session, "patient": session.patient, "clinic": session.clinic,
+            "advice": aftercare_for(session=session)})
     return HTML(string=html).write_pdf()
 
 
@@ -104,14 +108,15 @@ def aftercare_email_send(*, session_id: int) -> bool:
     patient = session.patient
     if not patient.email:
         return False
-    body = render_to_string("aftercare/aftercare_email.txt", {
-        "patient": patient, "clinic": session.clinic,
-        "advice": aftercare_for(session=session)})
-    message = EmailMessage(
-        subject=_("Your aftercare — %(clinic)s") % {"clinic": session.clinic.name},
-        body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[patient.email])
-    message.attach(f"aftercare-{session.pk}.pdf", aftercare_pdf(session=session),
-                   "application/pdf")
+    with translation.override(patient_language(patient, session.clinic)):
+        body = render_to_string("aftercare/aftercare_email.txt", {
+            "patient": patient, "clinic": session.clinic,
+            "advice": aftercare_for(session=session)})
+        message = EmailMessage(
+            subject=_("Your aftercare — %(clinic)s") % {"clinic": session.clinic.name},
+            body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[patient.email])
+        message.attach(f"aftercare-{session.pk}.pdf", aftercare_pdf(session=session),
+                       "application/pdf")
     message.send()
     audit_record(actor=None, clinic=session.clinic, action="aftercare.email",
                  object_type="session", object_id=session.pk, patient_id=patient.pk)
@@ -153,11 +158,14 @@ def checkin_send(*, checkin_id: int) -> bool:
             return False
         link = settings.SITE_URL.rstrip("/") + reverse("public_checkin",
                                                        args=[checkin_token(checkin)])
-        body = render_to_string("aftercare/checkin_email.txt", {
-            "patient": patient, "clinic": checkin.clinic, "checkin": checkin, "link": link})
-        EmailMessage(subject=_("How are you after your session? — %(clinic)s")
-                     % {"clinic": checkin.clinic.name}, body=body,
-                     from_email=settings.DEFAULT_FROM_EMAIL, to=[patient.email]).send()
+        with translation.override(patient_language(patient, checkin.clinic)):
+            body = render_to_string("aftercare/checkin_email.txt", {
+                "patient": patient, "clinic": checkin.clinic, "checkin": checkin,
+                "link": link})
+            subject = _("How are you after your session? — %(clinic)s") % {
+                "clinic": checkin.clinic.name}
+        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                     to=[patient.email]).send()
         checkin.sent_at = clock.now()
         checkin.save(update_fields=["sent_at"])
     return True

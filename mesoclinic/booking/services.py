@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -44,6 +45,7 @@ from mesoclinic.core import clock, moments, rows
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
+from mesoclinic.core.languages import patient_language
 from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
@@ -387,14 +389,15 @@ def confirmation_send(*, appointment_id: int) -> bool:
                                                      "practitioner").get(pk=appointment_id)
     if appointment.status != AppointmentStatus.BOOKED or not appointment.patient.email:
         return False
-    body = render_to_string("booking/confirmation_email.txt", {
-        "appointment": appointment, "clinic": appointment.clinic,
-        "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
-        "manage_url": _manage_url(appointment)})
-    message = EmailMessage(
-        subject=_("Your appointment at %(clinic)s") % {"clinic": appointment.clinic.name},
-        body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
-    message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
+    with translation.override(patient_language(appointment.patient, appointment.clinic)):
+        body = render_to_string("booking/confirmation_email.txt", {
+            "appointment": appointment, "clinic": appointment.clinic,
+            "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
+            "manage_url": _manage_url(appointment)})
+        message = EmailMessage(
+            subject=_("Your appointment at %(clinic)s") % {"clinic": appointment.clinic.name},
+            body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
+        message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
     message.send()
     return True
 
@@ -410,18 +413,20 @@ def course_schedule_send(*, appointment_ids: list[int], cancelled_ids: list[int]
     first = (current or cancelled or [None])[0]
     if first is None or not first.patient.email:
         return False
-    body = render_to_string("booking/course_email.txt", {
-        "clinic": first.clinic, "patient": first.patient, "appointments": current,
-        "cancelled": cancelled, "changed": changed, "manage_url": _manage_url(first)})
-    subject = (_("Your treatment sessions at %(clinic)s have changed") if changed else
-               _("Your treatment sessions at %(clinic)s")) % {"clinic": first.clinic.name}
-    message = EmailMessage(subject=subject, body=body,
-                           from_email=settings.DEFAULT_FROM_EMAIL, to=[first.patient.email])
-    for number, appointment in enumerate(current, start=1):
-        message.attach(f"session-{number}.ics", appointment_ics(appointment), "text/calendar")
-    for number, appointment in enumerate(cancelled, start=1):
-        message.attach(f"cancelled-{number}.ics", appointment_ics(appointment),
-                       "text/calendar")
+    with translation.override(patient_language(first.patient, first.clinic)):
+        body = render_to_string("booking/course_email.txt", {
+            "clinic": first.clinic, "patient": first.patient, "appointments": current,
+            "cancelled": cancelled, "changed": changed, "manage_url": _manage_url(first)})
+        subject = (_("Your treatment sessions at %(clinic)s have changed") if changed else
+                   _("Your treatment sessions at %(clinic)s")) % {"clinic": first.clinic.name}
+        message = EmailMessage(subject=subject, body=body,
+                               from_email=settings.DEFAULT_FROM_EMAIL, to=[first.patient.email])
+        for number, appointment in enumerate(current, start=1):
+            message.attach(f"session-{number}.ics", appointment_ics(appointment),
+                           "text/calendar")
+        for number, appointment in enumerate(cancelled, start=1):
+            message.attach(f"cancelled-{number}.ics", appointment_ics(appointment),
+                           "text/calendar")
     message.send()
     return True
 
@@ -434,12 +439,13 @@ def reminder_send(*, appointment_id: int, kind: str, expected_start: str) -> boo
             or appointment.starts_at != datetime.fromisoformat(expected_start) \
             or not appointment.patient.email:
         return False
-    body = render_to_string("booking/reminder_email.txt", {
-        "appointment": appointment, "clinic": appointment.clinic, "kind": kind,
-        "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
-        "manage_url": _manage_url(appointment)})
-    subject = _("Stop aspirin and other NSAIDs from today") if kind == "nsaid" else \
-        _("Your appointment tomorrow at %(clinic)s") % {"clinic": appointment.clinic.name}
+    with translation.override(patient_language(appointment.patient, appointment.clinic)):
+        body = render_to_string("booking/reminder_email.txt", {
+            "appointment": appointment, "clinic": appointment.clinic, "kind": kind,
+            "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
+            "manage_url": _manage_url(appointment)})
+        subject = _("Stop aspirin and other NSAIDs from today") if kind == "nsaid" else \
+            _("Your appointment tomorrow at %(clinic)s") % {"clinic": appointment.clinic.name}
     EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
                  to=[appointment.patient.email]).send()
     return True

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from mesoclinic.consultation.models import Consent
+from mesoclinic.core.languages import patient_language
 
 
 def consent_pdf(consent: Consent) -> bytes:
@@ -14,15 +16,17 @@ def consent_pdf(consent: Consent) -> bytes:
     if consent.signature_png:
         signature = "data:image/png;base64," + base64.b64encode(
             bytes(consent.signature_png)).decode()
-    html = render_to_string("consultation/consent_pdf.html", {
-        "consent": consent,
-        "patient": consent.patient,
-        "clinic": consent.clinic,
-        "signature": signature,
-        "signed_local": consent.signed_at.astimezone(consent.clinic.zoneinfo),
-        "withdrawn_local": consent.withdrawn_at.astimezone(consent.clinic.zoneinfo)
-        if consent.withdrawn_at else None,
-    })
+    # The patient's document: in the patient's language, whoever prints it.
+    with translation.override(patient_language(consent.patient, consent.clinic)):
+        html = render_to_string("consultation/consent_pdf.html", {
+            "consent": consent,
+            "patient": consent.patient,
+            "clinic": consent.clinic,
+            "signature": signature,
+            "signed_local": consent.signed_at.astimezone(consent.clinic.zoneinfo),
+            "withdrawn_local": consent.withdrawn_at.astimezone(consent.clinic.zoneinfo)
+            if consent.withdrawn_at else None,
+        })
     # No base_url: the document references nothing outside itself.
     from weasyprint import HTML  # loaded when a PDF is asked for
 

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, RowId
+from mesoclinic.core.languages import staff_language
 from mesoclinic.core.models import Membership
 from mesoclinic.core.selectors import has_second_factor, membership_for_token, memberships_of
 from mesoclinic.core.services import api_token_issue, second_factor_verify
@@ -25,6 +26,9 @@ class TokenAuth(HttpBearer):
         if membership is not None:
             request.membership = membership  # type: ignore[attr-defined]
             timezone.activate(membership.clinic.zoneinfo)
+            # A client that names a language gets it; others, the member's or the clinic's.
+            if "HTTP_ACCEPT_LANGUAGE" not in request.META:
+                translation.activate(staff_language(membership.user, membership.clinic))
         return membership
 
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mesoclinic.core import clock
+from mesoclinic.core.languages import staff_language
 from mesoclinic.core.models import Membership
 from mesoclinic.core.selectors import memberships_of
 
@@ -66,6 +67,9 @@ class ClinicContextMiddleware:
         membership = request.membership  # type: ignore[attr-defined]
         if membership is not None:
             timezone.activate(membership.clinic.zoneinfo)
+            # Staff read their own language, or their clinic's.
+            translation.activate(staff_language(request.user, membership.clinic))
+            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
         try:
             return self.get_response(request)
         finally:

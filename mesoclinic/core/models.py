@@ -39,6 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("site administrator"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=now)
+    # Blank: the language of the clinic the person works in.
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
 
     objects = UserManager()
 
@@ -77,6 +80,9 @@ class Clinic(models.Model):
     opening_days = models.CharField(_("opening days"), max_length=7, default="012345")
     description = models.TextField(_("public description"), blank=True, max_length=2000)
     listed = models.BooleanField(_("listed in the public search"), default=True)
+    # What its staff read unless they choose, and what its patients get unless they choose.
+    language = models.CharField(_("language"), max_length=8, default="en",
+                                choices=settings.LANGUAGES)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput
+from mesoclinic.core.languages import language_of_country, staff_language
 from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import ApiToken, AuditChain, Clinic, Membership, Role, User
 from mesoclinic.core.roles import may_be_qualified, require_owner
@@ -35,9 +37,11 @@ def clinic_create(
     phone: str = "",
     latitude: float | None = None,
     longitude: float | None = None,
+    language: str | None = None,
     owner: User,
 ) -> Clinic:
     clinic = Clinic.objects.create(
+        language=language or language_of_country(country),
         name=name,
         slug=slug,
         city=city,
@@ -63,16 +67,14 @@ def _send_set_password_email(*, user: User, clinic: Clinic, base_url: str) -> No
     link = base_url.rstrip("/") + reverse(
         "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
     )
-    send_mail(
-        subject=_("Your mesoclinic account at %(clinic)s") % {"clinic": clinic.name},
-        message=_(
+    with translation.override(staff_language(user, clinic)):
+        subject = _("Your mesoclinic account at %(clinic)s") % {"clinic": clinic.name}
+        message = _(
             "Hello %(name)s,\n\n%(clinic)s has given you access to mesoclinic.\n"
             "Choose your password here: %(link)s\n"
-        )
-        % {"name": user.full_name, "clinic": clinic.name, "link": link},
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-    )
+        ) % {"name": user.full_name, "clinic": clinic.name, "link": link}
+    send_mail(subject=subject, message=message, from_email=settings.DEFAULT_FROM_EMAIL,
+              recipient_list=[user.email])
 
 
 @transaction.atomic
@@ -238,3 +240,11 @@ def second_factor_verify(*, user: User, token: str) -> Any:
         if device.verify_token(code):
             return device
     return None
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language the person reads mesoclinic in, whichever clinic they work in."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Choose English or French."), field="language")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

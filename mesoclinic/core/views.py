@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -42,6 +43,7 @@ from mesoclinic.core.services import (
     second_factor_key_new,
     second_factor_offer,
     second_factor_verify,
+    user_language_set,
 )
 from mesoclinic.core.web import (
     needs_second_factor,
@@ -108,6 +110,21 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if has_authenticator:
         return redirect(reverse("login_verify") + "?" + urlencode({"next": target}))
     return redirect("two_factor_setup")
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The language switch of every page: staff keep their choice on their account, and
+    anyone's browser keeps it in a cookie (public pages, the patient's own pages)."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponse(_("Choose English or French."), status=400)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    response = redirect(_safe_next(request))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
+    return response
 
 
 @require_POST

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import user_has_device
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from mesoclinic.core.context import Actor, actor_from_request, client_ip
 from mesoclinic.core.errors import Forbidden, InvalidInput, MesoclinicError, NotFound
+from mesoclinic.core.languages import patient_language
 from mesoclinic.core.models import Membership, Role, User
 
 View = Callable[..., HttpResponse]
@@ -209,6 +210,10 @@ def public_link_page(load: Callable[..., Any]) -> Callable[[View], View]:
             except NotFound as error:
                 return render(request, "consultation/public_error.html",
                               {"message": error.message}, status=404)
+            # The patient's language, unless they chose another with the switch.
+            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(patient_language(record.patient))
+                request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
             return view(request, record, token, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -24,6 +24,7 @@ class PatientSummaryOut(Schema):
     sex: str
     phone: str
     email: str
+    language: str = Field(description="en or fr; blank: the clinic's language")
 
 
 class MedicalOut(Schema):
@@ -63,6 +64,7 @@ def _out(patient: Patient, role: str) -> PatientOut:
         phone=patient.phone,
         email=patient.email,
         address=patient.address,
+        language=patient.language,
         version=patient.version,
         created_at=patient.created_at,
         updated_at=patient.updated_at,

@@ -40,6 +40,9 @@ class Patient(models.Model):
         _("Fitzpatrick skin type"), choices=FitzpatrickType.choices, null=True, blank=True
     )
     notes = models.TextField(_("clinical notes"), max_length=5000, blank=True)
+    # Everything sent to or shown to the patient is in it; blank: the clinic's language.
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
 
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -52,6 +52,8 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=250
 Notes = Annotated[str, StringConstraints(max_length=5000)]
 BirthDate = Annotated[date, AfterValidator(_birth_date)]
 Fitzpatrick = Annotated[int, Field(ge=1, le=6)]
+# Blank: the clinic's language.
+Language = Literal["", "en", "fr"]
 
 
 class PatientIn(BaseModel):
@@ -64,6 +66,8 @@ class PatientIn(BaseModel):
     phone: Phone = ""
     email: Email = ""
     address: Address = ""
+    language: Language = Field(default="", description="What the patient is written to "
+                               "in: en or fr; blank for the clinic's language.")
     fitzpatrick_type: Fitzpatrick | None = None
     notes: Notes = ""
     allow_duplicate: bool = Field(
@@ -84,5 +88,6 @@ class PatientChanges(BaseModel):
     phone: Phone | None = None
     email: Email | None = None
     address: Address | None = None
+    language: Language | None = None
     fitzpatrick_type: Fitzpatrick | None = None
     notes: Notes | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mesoclinic.core import clock
@@ -26,6 +27,7 @@ RECORD_FIELDS = (
     "phone",
     "email",
     "address",
+    "language",
     "fitzpatrick_type",
     "notes",
 )
@@ -135,7 +137,9 @@ def patient_register_online(*, clinic: Clinic, data: dict[str, Any], ip: str | N
     they give identity and contact only."""
     values = {k: data[k] for k in ("first_name", "last_name", "date_of_birth", "sex",
                                    "phone", "email")}
-    patient = Patient(clinic=clinic, created_by=None, **values)
+    # They booked in the language the page spoke: what they will be written to in.
+    patient = Patient(clinic=clinic, created_by=None, language=translation.get_language(),
+                      **values)
     _refresh_search_keys(patient)
     patient.save(force_insert=True)
     audit_record(actor=None, clinic=clinic, ip=ip, action="patient.create",

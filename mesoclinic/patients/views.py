@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,8 @@ from mesoclinic.patients.schemas import MEDICAL_FIELDS, PatientChanges, PatientI
 from mesoclinic.patients.selectors import access_patient, patient_search
 from mesoclinic.patients.services import PossibleDuplicate, patient_create, patient_update
 
-IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address")
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address",
+                   "language")
 
 
 def _form_data(request: HttpRequest, actor: Actor) -> dict[str, Any]:
@@ -41,6 +43,9 @@ def _form_data(request: HttpRequest, actor: Actor) -> dict[str, Any]:
 def _form_context(actor: Actor, **extra: Any) -> dict[str, Any]:
     return {
         "sexes": Sex.choices,
+        "languages": [("", _("The clinic's (%(language)s)") % {
+            "language": dict(settings.LANGUAGES)[actor.clinic.language]}),
+            *settings.LANGUAGES],
         "fitzpatrick_types": FitzpatrickType.choices,
         "sees_medical": sees_medical_details(actor.role),
         **extra,

@@ -22,7 +22,8 @@ LAYER_NAMES = ["pure", "data", "reads", "writes", "web", "top"]
 
 # Pure modules take plain values and import nothing of ours but other pure modules.
 PURE_MODULES = {
-    "core.clock", "core.errors", "core.languages", "core.rows", "core.csv_export", "core.links", "core.timeline",
+    "core.clock", "core.errors", "core.languages", "core.rows", "core.csv_export",
+    "core.links", "core.timeline",
     "safety.rules", "courses.schedule", "courses.zones", "outcomes.stats",
     "outcomes.photo_analysis", "booking.slots", "booking.gazetteer", "aftercare.escalation",
     "patients.search_keys", "consultation.images", "consultation.forms",
@@ -35,7 +36,8 @@ LAYER_OF_NAME = {
     "context_processors": WEB,
 }
 # The ground every app stands on: who is acting, in which clinic, with which role.
-CORE_DATA = {"core.context", "core.roles", "core.audit", "core.moments", "core.sqlite.base"}
+CORE_DATA = {"core.context", "core.roles", "core.audit", "core.moments", "core.sqlite.base",
+             "core.fields"}
 
 
 def _module(path: Path) -> str:

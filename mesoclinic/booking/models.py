@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.catalog.models import Indication
+from mesoclinic.core.fields import DefaultTextField
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.courses.models import Session
 from mesoclinic.patients.models import Patient
@@ -31,7 +32,7 @@ class AppointmentKind(models.TextChoices):
 class AppointmentType(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointment_types")
     kind = models.CharField(max_length=15, choices=AppointmentKind.choices)
-    name = models.CharField(max_length=100)
+    name = DefaultTextField(max_length=100)
     duration_minutes = models.PositiveSmallIntegerField()
     buffer_minutes = models.PositiveSmallIntegerField(default=0)
     price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)

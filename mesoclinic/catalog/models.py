@@ -6,11 +6,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mesoclinic.core.fields import TranslatedCharField, TranslatedTextField
+
 
 class CatalogueEntry(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=150)
-    description = models.TextField(_("description"), blank=True)
+    name = TranslatedCharField(_("name"), max_length=150)
+    description = TranslatedTextField(_("description"), blank=True)
+    # {"fr": {"name": …, "description": …}}: loaded from data/catalogue.<language>.json.
+    translations = models.JSONField(default=dict, blank=True)
     source = models.TextField(_("source"))
     release = models.CharField(_("catalogue release"), max_length=20)
 
@@ -168,8 +172,9 @@ class AftercareAdvice(models.Model):
                                    related_name="+")
     technique = models.ForeignKey(Technique, on_delete=models.CASCADE, null=True,
                                   related_name="+")
-    title = models.CharField(max_length=150)
-    body = models.TextField()
+    title = TranslatedCharField(max_length=150)
+    body = TranslatedTextField()
+    translations = models.JSONField(default=dict, blank=True)
     source = models.TextField()
     release = models.CharField(max_length=20)
 

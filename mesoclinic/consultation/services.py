@@ -15,7 +15,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from mesoclinic.catalog.models import BodyArea
@@ -166,9 +168,10 @@ def intake_review(*, actor: Actor, intake: IntakeSubmission) -> IntakeSubmission
 
 DEFAULT_CONSENTS = {
     ConsentKind.TREATMENT: (
-        "Consent to mesotherapy treatment",
-        "I agree to receive mesotherapy: a course of intradermal micro-injections of the "
-        "products my practitioner has explained to me. I have been told that results vary, "
+        gettext_lazy("Consent to mesotherapy treatment"),
+        gettext_lazy(
+            "I agree to receive mesotherapy: a course of intradermal micro-injections of the "
+            "products my practitioner has explained to me. I have been told that results vary, "
         "that the evidence for some uses is limited, and that several sessions are needed.\n\n"
         "I understand the expected effects: a burning sensation for 15 to 20 minutes, "
         "swelling and soreness for one to five days, itching for a day or two, redness or "
@@ -176,29 +179,32 @@ DEFAULT_CONSENTS = {
         "infection, allergic reaction, nerve damage and scarring.\n\n"
         "I will avoid aspirin and other anti-inflammatory medicines for 7 days before each "
         "session, follow the aftercare advice, and report any reaction that lasts longer "
-        "than expected. I may withdraw this consent at any time.",
+        "than expected. I may withdraw this consent at any time."),
     ),
     ConsentKind.PHOTOS: (
-        "Consent to clinical photographs",
-        "I agree that the clinic takes photographs of the treated areas before and during "
-        "my treatment, to follow its progress. They are kept in my record, seen only by the "
-        "staff treating me, and never published. I may withdraw this consent at any time.",
+        gettext_lazy("Consent to clinical photographs"),
+        gettext_lazy(
+            "I agree that the clinic takes photographs of the treated areas before and during "
+            "my treatment, to follow its progress. They are kept in my record, seen only by the "
+        "staff treating me, and never published. I may withdraw this consent at any time."),
     ),
     ConsentKind.REGISTRY: (
-        "Consent to anonymised registry use",
-        "I agree that my treatment data, with my name and contact details removed, are used "
-        "to study which treatments work and how often side effects occur. I may withdraw "
-        "this consent at any time; later studies will then leave my data out.",
+        gettext_lazy("Consent to anonymised registry use"),
+        gettext_lazy(
+            "I agree that my treatment data, with my name and contact details removed, are used "
+            "to study which treatments work and how often side effects occur. I may withdraw "
+        "this consent at any time; later studies will then leave my data out."),
     ),
 }
 
 
 def consent_texts_open(*, clinic: Clinic) -> None:
-    """A new clinic's consent texts, version 1 of each (run when a clinic is created:
-    consultation.apps)."""
-    for kind, (title, body) in DEFAULT_CONSENTS.items():
-        ConsentText.objects.get_or_create(clinic=clinic, kind=kind, version=1,
-                                          defaults={"title": title, "body": body})
+    """A new clinic's consent texts, version 1 of each, in the clinic's language: the
+    wording its patients sign (run when a clinic is created: consultation.apps)."""
+    with translation.override(clinic.language):
+        for kind, (title, body) in DEFAULT_CONSENTS.items():
+            ConsentText.objects.get_or_create(clinic=clinic, kind=kind, version=1,
+                                              defaults={"title": str(title), "body": str(body)})
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ WORKERS ?= 3
 PG_PORT ?= 54329
 PG_URL := postgres://postgres@127.0.0.1:$(PG_PORT)/mesoclinic
 
-.PHONY: lock run serve install install-dev system-deps test test-sqlite test-postgres lint bench pg-start pg-stop clean
+.PHONY: lock run serve install install-dev system-deps messages test test-sqlite test-postgres lint bench pg-start pg-stop clean
 
 # The lock files pin every package, with its hashes: a release elsewhere changes nothing
 # here until `make lock` is run again.
@@ -30,9 +30,14 @@ lock: $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+## messages: compile the French (and any other) message catalogues, locale/*.po → .mo
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore .venv --verbosity 0
+
 ## run: install, migrate, load the catalogue and the demo, serve on http://127.0.0.1:8000
 run: install
 	scripts/system-deps.sh runtime
+	$(MAKE) --no-print-directory messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
@@ -48,6 +53,7 @@ lint: install-dev
 
 ## test: the whole suite on SQLite, then on a PostgreSQL server started on loopback
 test: install-dev system-deps
+	$(MAKE) --no-print-directory messages
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite

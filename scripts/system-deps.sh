@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages mesoclinic needs, only those that are missing.
-#   scripts/system-deps.sh runtime   Pango and fonts, for WeasyPrint's PDFs (make run)
+#   scripts/system-deps.sh runtime   Pango and fonts, for WeasyPrint's PDFs, and gettext (make run)
 #   scripts/system-deps.sh test      the above, plus chromium and postgresql (make test)
 #   scripts/system-deps.sh bench     the above, plus wrk, the load client (make bench)
 set -euo pipefail
@@ -11,6 +11,7 @@ has_lib "libpango-1.0.so" || missing+=(libpango-1.0-0)
 has_lib "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
 has_lib "libharfbuzz-subset.so" || missing+=(libharfbuzz-subset0)
 { command -v fc-list >/dev/null && fc-list | grep -qi dejavu; } || missing+=(fonts-dejavu-core fontconfig)
+command -v msgfmt >/dev/null || missing+=(gettext)  # compiles the French messages
 if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)

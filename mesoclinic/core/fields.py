@@ -15,7 +15,15 @@ def _active_language() -> str:
     return (translation.get_language() or "en")[:2]
 
 
-class _FromTranslations(DeferredAttribute):
+class _ReadEveryTime(DeferredAttribute):
+    """Django's field attribute steps aside once the value is in the instance's __dict__;
+    with a __set__ it is a data descriptor, consulted on every read."""
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class _FromTranslations(_ReadEveryTime):
     """The text from the row's ``translations`` ({"fr": {"name": …}}), else the English."""
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
@@ -26,7 +34,7 @@ class _FromTranslations(DeferredAttribute):
         return (translations.get(_active_language()) or {}).get(self.field.attname) or value
 
 
-class _FromMessageCatalogue(DeferredAttribute):
+class _FromMessageCatalogue(_ReadEveryTime):
     """A default text stored as written in the code: read through the message catalogue
     (a text someone wrote themselves has no entry there, and reads as written)."""
 

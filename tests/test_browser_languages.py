@@ -1,0 +1,100 @@
+"""The daily screens in French and in English, at desktop, tablet and phone widths, in
+Debian's Chromium: what a French clinic's staff, a patient booking from a French browser and
+a patient opening their link read. Screenshots: test-artifacts/screenshots/lang-*.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.factories import PASSWORD, actor_for, make_patient, open_clinic_for_booking
+from tests.test_browser import browser, shot  # noqa: F401  (the module's Chromium)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {"desktop": {"width": 1280, "height": 860}, "tablet": {"width": 820, "height": 1180},
+          "phone": {"width": 390, "height": 844}}
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+
+@pytest.fixture(params=[(language, width) for language in LOCALES for width in WIDTHS],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def screen(request, browser, live_server) -> Iterator[tuple[object, str, str]]:  # noqa: F811
+    language, width = request.param
+    context = browser.new_context(base_url=live_server.url, viewport=WIDTHS[width],
+                                  locale=LOCALES[language])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page, language, width
+    context.close()
+
+
+def _fits(page) -> bool:
+    """Nothing wider than the screen: no sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+WORDS = {
+    "fr": {"email": "E-mail", "password": "Mot de passe", "log in": "Se connecter",
+           "register": "Enregistrer un patient", "consultation": "Questionnaire d’admission",
+           "find": "Mésothérapie près de chez vous", "city": "Ville",
+           "intake": "Avant votre consultation", "switch": "English",
+           "switched": "Before your consultation"},
+    "en": {"email": "Email", "password": "Password", "log in": "Log in",
+           "register": "Register a patient", "consultation": "Intake questionnaire",
+           "find": "Mesotherapy near you", "city": "Town or city",
+           "intake": "Before your consultation", "switch": "Français",
+           "switched": "Avant votre consultation"},
+}
+
+
+def test_staff_patients_and_the_public_read_their_language_at_every_width(
+        screen, personas, catalogue):
+    from mesoclinic.consultation.services import intake_link_make
+
+    page, language, width = screen
+    words = WORDS[language]
+    # The clinic and its people speak the language of this run.
+    personas.clinic.language = language
+    personas.clinic.save()
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    patient = make_patient(clinic=personas.clinic, first_name="Amélie", language=language)
+
+    # Staff: the log-in page follows the browser, the pages after it the clinic.
+    page.goto("/login/")
+    page.get_by_label(words["email"]).fill(personas.practitioner.user.email)
+    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=words["log in"]).click()
+    page.wait_for_url("**/dashboard/")
+    assert _fits(page), "the dashboard is wider than the screen"
+    shot(page, f"lang-{language}-{width}-dashboard")
+    page.goto("/patients/")
+    page.get_by_role("link", name=words["register"]).first.wait_for()
+    assert page.locator("html").get_attribute("lang") == language
+    assert _fits(page), "the patient list is wider than the screen"
+    shot(page, f"lang-{language}-{width}-patients")
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("link", name=words["consultation"]).wait_for()
+    assert _fits(page), "the patient record is wider than the screen"
+    shot(page, f"lang-{language}-{width}-record")
+    page.goto("/catalogue/indications/")
+    assert ("Cuir chevelu" if language == "fr" else "Scalp") in page.content()
+    shot(page, f"lang-{language}-{width}-catalogue")
+
+    # The public search follows the browser.
+    page.context.clear_cookies()
+    page.goto("/find/")
+    page.get_by_role("heading", name=words["find"]).wait_for()
+    page.get_by_label(words["city"]).fill("Lyon")
+    assert _fits(page), "the search is wider than the screen"
+    shot(page, f"lang-{language}-{width}-find")
+
+    # The patient's link opens in the patient's language; the switch changes it.
+    key = intake_link_make(actor=actor_for(personas.practitioner), patient=patient)
+    page.goto(f"/p/{key}/")
+    page.get_by_role("heading", name=words["intake"]).first.wait_for()
+    shot(page, f"lang-{language}-{width}-intake")
+    assert _fits(page), "the questionnaire is wider than the screen"
+    page.get_by_role("button", name=words["switch"]).click()
+    page.get_by_role("heading", name=words["switched"]).first.wait_for()

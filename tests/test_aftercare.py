@@ -179,3 +179,45 @@ def test_the_api_lists_check_ins_and_adverse_events(client, personas, api_header
     assert reviewed.json()["blocks_treatment"] is False
     assert client.get(f"/api/v1/patients/{patient.pk}/checkins",
                       **api_headers(personas.reception)).status_code == 403
+
+
+def test_nerve_symptoms_tell_the_patient_to_call_now_and_email_the_clinic_at_once(
+        client, treated, personas, run_worker):
+    personas.clinic.phone = "+33 4 78 00 00 00"
+    personas.clinic.save()
+    checkin = CheckIn.objects.filter(session=treated["session"]).order_by("due_at").first()
+    url = reverse("public_checkin", args=[checkin_token(checkin)])
+    page = client.post(url, {"feeling": "symptoms", "symptoms": ["nerve-symptoms"],
+                             "severity": "mild", "notes": "Numb lip"}).content.decode()
+    assert "Call the clinic now" in page and 'href="tel:+33478000000"' in page
+    assert "112" in page
+    run_worker()
+    alerts = [m for m in mail.outbox if m.subject.startswith("Urgent check-in answer")]
+    assert sorted(m.to[0] for m in alerts) == sorted(
+        {personas.practitioner.user.email, personas.owner.user.email})
+    assert "Nerve symptoms" in alerts[0].body and "Numb lip" in alerts[0].body
+    assert f"/patients/{treated['patient'].pk}/" in alerts[0].body
+    # The page says the same when the link is opened again.
+    assert "Call the clinic now" in client.get(url).content.decode()
+
+
+def test_expected_bruising_on_day_one_alerts_no_one(client, treated, run_worker):
+    checkin = CheckIn.objects.filter(session=treated["session"]).order_by("due_at").first()
+    page = client.post(reverse("public_checkin", args=[checkin_token(checkin)]),
+                       {"feeling": "symptoms", "symptoms": ["bruising"],
+                        "severity": "mild"}).content.decode()
+    assert "Call the clinic now" not in page and "Thank you" in page
+    run_worker()
+    assert not [m for m in mail.outbox if m.subject.startswith("Urgent")]
+    checkin.refresh_from_db()
+    assert checkin.urgent is False
+
+
+def test_swelling_reported_at_week_two_outlasts_its_course_and_is_urgent(
+        client, treated, clock):
+    checkin = CheckIn.objects.filter(session=treated["session"], label="week 2").get()
+    clock.advance(days=14)
+    page = client.post(reverse("public_checkin", args=[checkin_token(checkin)]),
+                       {"feeling": "symptoms", "symptoms": ["swelling"],
+                        "severity": "mild"}).content.decode()
+    assert "Call the clinic now" in page

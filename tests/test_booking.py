@@ -404,3 +404,44 @@ def test_a_clinic_opens_with_the_usual_appointment_types_and_reading_them_writes
         response = client.get(f"/clinics/{personas.clinic.slug}/")
     assert response.status_code == 200
     assert not [s for s in counts.sql if s.lstrip().upper().startswith("INSERT")]
+
+
+def _event_of(message, name=None):
+    ics = next(a for a in message.attachments if name is None or a[0] == name)
+    calendar = Calendar.from_ical(ics[1])
+    event = next(c for c in calendar.walk() if c.name == "VEVENT")
+    return str(calendar["method"]), str(event["uid"]), int(event.get("sequence", 0)), event
+
+
+def test_moving_and_cancelling_update_the_one_event_in_the_patients_calendar(
+        bookable, client, run_worker):
+    slots, _type = next_free(bookable)
+    manage = book_online(client, bookable, slots[0].starts_at).url
+    run_worker()
+    booked = mail.outbox[-1]
+    method, uid, sequence, _event = _event_of(booked, "appointment.ics")
+    assert (method, sequence) == ("REQUEST", 0)
+
+    # Moved through the link: the new time, in the same event with a higher SEQUENCE.
+    new_start = slots[3].starts_at
+    moved_page = client.post(manage, {"action": "move", "start": new_start.astimezone(
+        bookable.clinic.zoneinfo).strftime("%Y-%m-%dT%H:%M")})
+    assert moved_page.status_code == 302
+    run_worker()
+    moved = mail.outbox[-1]
+    assert moved.subject == f"Your appointment at {bookable.clinic.name} has moved"
+    assert "has moved from" in moved.body
+    method, moved_uid, moved_sequence, event = _event_of(moved, "appointment.ics")
+    assert (method, moved_uid) == ("REQUEST", uid) and moved_sequence > sequence
+    assert event.decoded("dtstart") == new_start
+    assert not [m for m in mail.outbox if "is booked for" in m.body and m is not booked]
+
+    # Cancelled: an email whose .ics cancels that same event, with a higher SEQUENCE still.
+    client.post(moved_page.url, {"action": "cancel"})
+    run_worker()
+    cancelled = mail.outbox[-1]
+    assert cancelled.subject == f"Your appointment at {bookable.clinic.name} is cancelled"
+    method, cancelled_uid, cancelled_sequence, event = _event_of(cancelled, "cancelled.ics")
+    assert (method, cancelled_uid, str(event["status"])) == ("CANCEL", uid, "CANCELLED")
+    assert cancelled_sequence > moved_sequence
+    assert f"/clinics/{bookable.clinic.slug}/" in cancelled.body

@@ -1,6 +1,7 @@
 """Links a patient receives: answered once, withdrawn by staff, signed with their own name;
 booking links end with the appointment; the signed consent stays with clinical staff."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -115,3 +116,33 @@ def test_reception_sees_that_a_consent_exists_but_cannot_open_the_signed_documen
         record = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
         assert "signed" in record
         assert reverse("consent_pdf", args=[patient.pk, consent.pk]) not in record
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_the_link_is_emailed_from_the_record_with_a_qr_code_and_never_stored(
+        client_as, personas, run_worker):
+    from django.core import mail
+
+    from mesoclinic.consultation.models import PatientLink
+
+    patient = make_patient(clinic=personas.clinic, email="lea@example.com", language="fr")
+    client = client_as(personas.practitioner)
+    page = client.post(f"/patients/{patient.pk}/intake/link/", {"deliver": "email"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "lea@example.com" in text and 'src="data:image/svg+xml;base64,' in text
+    shown = re.search(r'value="(http[^"]+/p/[^"]+/)"', text).group(1)
+    run_worker()
+    message = next(m for m in mail.outbox if m.to == ["lea@example.com"])
+    assert message.subject.startswith("Avant votre consultation")
+    assert shown.split("/p/")[1] in message.body  # the same link, in the patient's language
+    link = PatientLink.objects.get(patient=patient)
+    assert shown.split("/p/")[1].rstrip("/") not in (link.nonce, link.key_hash)
+
+
+def test_a_patient_without_email_is_told_so_rather_than_sent_nothing(client_as, personas):
+    patient = make_patient(clinic=personas.clinic, email="")
+    response = client_as(personas.practitioner).post(f"/patients/{patient.pk}/intake/link/",
+                                                     {"deliver": "email"})
+    assert response.status_code == 400
+    assert "no email address" in response.content.decode()

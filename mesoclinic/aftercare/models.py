@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from mesoclinic.catalog.models import Indication, SideEffect, Technique
+from mesoclinic.core.fields import DefaultTextField
 from mesoclinic.core.models import Clinic
 from mesoclinic.courses.models import Session
 from mesoclinic.inventory.models import Lot
@@ -40,13 +42,19 @@ class Severity(models.TextChoices):
     SEVERE = "severe", _("Severe")
 
 
+# The check-ins' labels (aftercare.escalation.CHECKIN_SCHEDULE, which imports nothing of
+# Django), named here so that the message catalogue has them.
+CHECKIN_LABELS = (gettext_noop("day 1"), gettext_noop("day 3"), gettext_noop("day 7"),
+                  gettext_noop("week 2"), gettext_noop("week 6"), gettext_noop("week 12"))
+
+
 class CheckIn(models.Model):
     """A question sent to the patient after a session (day 1, 3, 7; weeks 2, 6, 12)."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="checkins")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="checkins")
-    label = models.CharField(max_length=20)
+    label = DefaultTextField(max_length=20)  # "day 1"…: read in the reader's language
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
     answered_at = models.DateTimeField(null=True)
@@ -56,6 +64,9 @@ class CheckIn(models.Model):
     notes = models.TextField(blank=True, max_length=2000)
     photo = models.ForeignKey("consultation.Photo", on_delete=models.PROTECT, null=True,
                               related_name="+")
+    # The answer needed the clinic now (a serious symptom, or one outlasting its course):
+    # the patient was told to call, and the practitioner and the owners were emailed.
+    urgent = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_at"]

@@ -15,9 +15,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from mesoclinic.aftercare.escalation import CHECKIN_SCHEDULE
+from mesoclinic.aftercare.escalation import CHECKIN_SCHEDULE, escalation_reasons
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare, Outcome, Severity
-from mesoclinic.aftercare.selectors import aftercare_for, checkin_token
+from mesoclinic.aftercare.selectors import aftercare_for, checkin_token, event_facts
 from mesoclinic.catalog.models import AftercareAdvice, SideEffect
 from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.consultation.models import PhotoView
@@ -26,8 +26,8 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, InvalidInput, NotFound, RowId
-from mesoclinic.core.languages import patient_language
-from mesoclinic.core.models import Role
+from mesoclinic.core.languages import patient_language, staff_language
+from mesoclinic.core.models import Membership, Role
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.courses.models import Session
 from mesoclinic.courses.schemas import SessionCompleteIn
@@ -211,9 +211,12 @@ def checkin_answer(*, checkin: CheckIn, data: CheckInAnswerIn, photo: bytes | No
     locked.save()
     lots = _session_lots(session)
     onset = session.ended_at or session.started_at or now
+    reported = []
     for code, effect in effects.items():
-        if AdverseEvent.objects.filter(session=session, side_effect=effect,
-                                       resolved_at__isnull=True).exists():
+        already = AdverseEvent.objects.select_related("side_effect").filter(
+            session=session, side_effect=effect, resolved_at__isnull=True).first()
+        if already is not None:
+            reported.append(already)
             continue
         event = AdverseEvent.objects.create(
             clinic_id=locked.clinic_id, patient_id=locked.patient_id, session=session,
@@ -221,14 +224,52 @@ def checkin_answer(*, checkin: CheckIn, data: CheckInAnswerIn, photo: bytes | No
             serious=effect.seriousness == "serious", checkin=locked,
             description=data.notes, created_at=now)
         event.lots.set(lots)
+        reported.append(event)
         audit_record(actor=None, clinic=locked.clinic, ip=ip, action="adverse_event.create",
                      object_type="adverse_event", object_id=event.pk,
                      patient_id=locked.patient_id, detail={"side_effect": code,
                                                            "source": "checkin"})
+    from mesoclinic.aftercare.tasks import send_checkin_alert
+
+    if any(escalation_reasons(event_facts(event), now) for event in reported):
+        locked.urgent = True
+        locked.save(update_fields=["urgent"])
+        # Queued with the answer itself: an urgent answer always reaches the clinic.
+        send_checkin_alert.enqueue(locked.pk)
     audit_record(actor=None, clinic=locked.clinic, ip=ip, action="checkin.answer",
                  object_type="checkin", object_id=locked.pk, patient_id=locked.patient_id,
-                 detail={"feeling": data.feeling, "symptoms": locked.symptoms})
+                 detail={"feeling": data.feeling, "symptoms": locked.symptoms,
+                         "urgent": locked.urgent})
     return locked
+
+
+def checkin_alert_send(*, checkin_id: int) -> int:
+    """Email an urgent check-in answer to the session's practitioner and the clinic's
+    owners, each in their language; answers how many were emailed. Run by the worker."""
+    checkin = CheckIn.objects.select_related("patient", "clinic", "session__practitioner") \
+        .get(pk=checkin_id)
+    clinic = checkin.clinic
+    people = {m.user.email: m.user for m in Membership.objects.select_related("user").filter(
+        clinic=clinic, is_active=True, role=Role.OWNER)}
+    practitioner = checkin.session.practitioner
+    if practitioner is not None:
+        people[practitioner.email] = practitioner
+    record = settings.SITE_URL.rstrip("/") + reverse("patient_detail",
+                                                     args=[checkin.patient_id])
+    events = list(AdverseEvent.objects.select_related("side_effect").filter(checkin=checkin))
+    for email, user in people.items():
+        with translation.override(staff_language(user, clinic)):
+            subject = _("Urgent check-in answer: %(patient)s") % {
+                "patient": checkin.patient.full_name}
+            body = render_to_string("aftercare/checkin_alert_email.txt", {
+                "checkin": checkin, "patient": checkin.patient, "clinic": clinic,
+                "events": events, "record": record})
+        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                     to=[email]).send()
+    audit_record(actor=None, clinic=clinic, action="checkin.alert", object_type="checkin",
+                 object_id=checkin.pk, patient_id=checkin.patient_id,
+                 detail={"emailed": len(people)})
+    return len(people)
 
 
 # Adverse events ---------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from django_tasks import task
 
-from mesoclinic.aftercare.services import aftercare_email_send, checkin_send
+from mesoclinic.aftercare.services import (
+    aftercare_email_send,
+    checkin_alert_send,
+    checkin_send,
+)
 
 
 @task()
@@ -13,3 +17,8 @@ def send_aftercare_email(session_id: int) -> bool:
 @task()
 def send_checkin(checkin_id: int) -> bool:
     return checkin_send(checkin_id=checkin_id)
+
+
+@task()
+def send_checkin_alert(checkin_id: int) -> int:
+    return checkin_alert_send(checkin_id=checkin_id)

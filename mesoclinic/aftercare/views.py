@@ -100,9 +100,9 @@ def public_checkin(request: HttpRequest, checkin: Any, token: str) -> HttpRespon
         spec, errors = parse_form(CheckInAnswerIn, data)
         if spec is not None:
             try:
-                checkin_answer(checkin=checkin, data=spec,
-                               photo=upload.read() if upload else None,
-                               ip=client_ip(request))
+                context["checkin"] = checkin_answer(
+                    checkin=checkin, data=spec, photo=upload.read() if upload else None,
+                    ip=client_ip(request))
                 return render(request, "aftercare/public_checkin_done.html", context)
             except MesoclinicError as error:
                 errors = {error.field or "form": [error.message]}

@@ -135,7 +135,7 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
         if (appointment := existing.get(session.pk)) is not None:
             result.cancelled.append(appointment_cancel(
                 appointment=appointment, reason=_("course re-planned"), actor=actor,
-                ip=actor.ip))
+                ip=actor.ip, notify=False))
     shift = timedelta()
     for session in sessions:
         appointment = existing.get(session.pk)
@@ -162,7 +162,8 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
         else:
             if appointment is not None:
                 result.cancelled.append(appointment_cancel(
-                    appointment=appointment, reason=_("moved"), actor=actor, ip=actor.ip))
+                    appointment=appointment, reason=_("moved"), actor=actor, ip=actor.ip,
+                    notify=False))
             queue_reminders(claimed)
             result.booked.append(claimed)
         if booked_day != wanted:

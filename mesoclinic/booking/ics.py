@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from icalendar import Alarm, Calendar, Event
+from django.conf import settings
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from mesoclinic.booking.models import Appointment, AppointmentStatus
 
@@ -21,8 +22,9 @@ def _calendar(name: str) -> Calendar:
 def _event(appointment: Appointment, *, for_patient: bool) -> Event:
     event = Event()
     clinic = appointment.clinic
-    event.add("uid", f"appointment-{appointment.pk}@mesoclinic")
-    event.add("dtstamp", appointment.created_at)
+    event.add("uid", calendar_uid(appointment))
+    event.add("sequence", appointment.calendar_sequence)
+    event.add("dtstamp", appointment.cancelled_at or appointment.created_at)
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
     if for_patient:
@@ -44,10 +46,26 @@ def _event(appointment: Appointment, *, for_patient: bool) -> Event:
     return event
 
 
+def calendar_uid(appointment: Appointment) -> str:
+    return appointment.calendar_uid or f"appointment-{appointment.pk}@mesoclinic"
+
+
 def appointment_ics(appointment: Appointment) -> bytes:
+    """The patient's invitation: REQUEST for a booked (or moved) time, CANCEL for one given
+    up; a calendar matches it to the event it has by UID and keeps the higher SEQUENCE."""
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
     calendar = _calendar(appointment.clinic.name)
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(_event(appointment, for_patient=True))
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = _event(appointment, for_patient=True)
+    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    organizer.params["cn"] = vText(appointment.clinic.name)
+    event.add("organizer", organizer)
+    if appointment.patient.email:
+        attendee = vCalAddress(f"mailto:{appointment.patient.email}")
+        attendee.params["cn"] = vText(appointment.patient.full_name)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee)
+    calendar.add_component(event)
     return calendar.to_ical()
 
 

@@ -108,6 +108,12 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # The event in the patient's calendar: a move keeps its UID and raises its SEQUENCE, so
+    # that the calendar updates the one event instead of adding a second (RFC 5545).
+    calendar_uid = models.CharField(max_length=100, blank=True)
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    moved_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
 
     class Meta:
         ordering = ["starts_at"]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesoclinic.booking import slots
-from mesoclinic.booking.ics import appointment_ics
+from mesoclinic.booking.ics import appointment_ics, calendar_uid
 from mesoclinic.booking.models import (
     SLOT_MINUTES,
     Appointment,
@@ -169,11 +169,13 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
                       appointment_type: AppointmentType, starts_at: datetime,
                       patient: Patient, channel: str, actor: Actor | None = None,
                       ip: str | None = None, session: Session | None = None,
-                      notify: bool = True) -> Appointment:
+                      notify: bool = True, replacing: Appointment | None = None
+                      ) -> Appointment:
     """The write: the appointment and its slot claims. A concurrent booking of the same time
     fails in the database, and the whole booking is rolled back. With ``notify``, its
     confirmation and reminders are queued in the same transaction (a course's sessions are
-    announced together instead)."""
+    announced together instead). ``replacing``: the appointment it moves, whose calendar
+    event it carries on."""
     if session is None and appointment_type.kind == AppointmentKind.TREATMENT:
         session = _course_session_for(patient=patient,
                                       day=moments.local_day(starts_at, clinic))
@@ -183,7 +185,9 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
         clinic=clinic, practitioner_id=membership.user_id, patient=patient,
         type=appointment_type, kind=appointment_type.kind, starts_at=starts_at,
         ends_at=starts_at + duration, channel=channel, created_at=clock.now(),
-        session=session))
+        session=session, moved_from=replacing,
+        calendar_uid=calendar_uid(replacing) if replacing else "",
+        calendar_sequence=replacing.calendar_sequence + 1 if replacing else 0))
     claimed = slots.slots_of(slots.Interval(
         starts_at, starts_at + duration + timedelta(minutes=appointment_type.buffer_minutes)))
     try:
@@ -207,7 +211,8 @@ def appointment_claim(*, clinic: Clinic, membership: Membership,
 def appointment_book(*, clinic: Clinic, membership: Membership,
                      appointment_type: AppointmentType, starts_at: datetime, patient: Patient,
                      channel: str, actor: Actor | None = None, ip: str | None = None,
-                     check_hours: bool = True) -> Appointment:
+                     check_hours: bool = True, replacing: Appointment | None = None
+                     ) -> Appointment:
     """Check, then claim. The appointment carries the safety warnings of its time in
     ``safety_warnings`` (not stored: the checklist is run again at the session's start)."""
     warnings = appointment_check(clinic=clinic, membership=membership,
@@ -215,7 +220,8 @@ def appointment_book(*, clinic: Clinic, membership: Membership,
                                  patient=patient, channel=channel, check_hours=check_hours)
     appointment = appointment_claim(clinic=clinic, membership=membership,
                                     appointment_type=appointment_type, starts_at=starts_at,
-                                    patient=patient, channel=channel, actor=actor, ip=ip)
+                                    patient=patient, channel=channel, actor=actor, ip=ip,
+                                    replacing=replacing)
     appointment.safety_warnings = warnings  # type: ignore[attr-defined]
     return appointment
 
@@ -322,7 +328,10 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, reason: str = "",
-                       actor: Actor | None = None, ip: str | None = None) -> Appointment:
+                       actor: Actor | None = None, ip: str | None = None,
+                       notify: bool = True) -> Appointment:
+    """Cancel, free the time, and with ``notify`` queue the patient's email whose .ics
+    cancels the event in their calendar (a move or a course sends its own message)."""
     # Locked: an appointment is cancelled once, and its slot claims freed once.
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if locked.status != AppointmentStatus.BOOKED:
@@ -330,7 +339,13 @@ def appointment_cancel(*, appointment: Appointment, reason: str = "",
     locked.status = AppointmentStatus.CANCELLED
     locked.cancelled_at = clock.now()
     locked.cancel_reason = reason.strip()[:300]
-    locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    locked.calendar_sequence += 1
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason",
+                               "calendar_sequence"])
+    if notify:
+        from mesoclinic.booking.tasks import send_cancellation
+
+        send_cancellation.enqueue(locked.pk)
     SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
     audit_record(actor=actor, clinic=locked.clinic, ip=ip, action="appointment.cancel",
                  object_type="appointment", object_id=locked.pk,
@@ -358,11 +373,13 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
                                          user_id=locked.practitioner_id)
     if target is None:
         raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
-    appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip)
+    cancelled = appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip,
+                                   notify=False)
     if locked.session_id is None:
         return appointment_book(clinic=locked.clinic, membership=target,
                                 appointment_type=locked.type, starts_at=starts_at,
-                                patient=locked.patient, channel=channel, actor=actor, ip=ip)
+                                patient=locked.patient, channel=channel, actor=actor, ip=ip,
+                                replacing=cancelled)
     # A course session's appointment: the session moves with it (the checklist runs at its
     # start; the course rules judge the new day there).
     appointment_check(clinic=locked.clinic, membership=target, appointment_type=locked.type,
@@ -370,7 +387,7 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
     moved = appointment_claim(clinic=locked.clinic, membership=target,
                               appointment_type=locked.type, starts_at=starts_at,
                               patient=locked.patient, channel=channel, actor=actor, ip=ip,
-                              session=locked.session)
+                              session=locked.session, replacing=cancelled)
     session_day_set(session_id=locked.session_id,
                     day=moments.local_day(starts_at, locked.clinic))
     return moved
@@ -385,19 +402,48 @@ def _manage_url(appointment: Appointment) -> str:
 
 
 def confirmation_send(*, appointment_id: int) -> bool:
-    appointment = Appointment.objects.select_related("clinic", "patient", "type",
-                                                     "practitioner").get(pk=appointment_id)
+    """The booking's confirmation, or for a move the news of the new time; its .ics is the
+    same calendar event as before, updated."""
+    appointment = Appointment.objects.select_related(
+        "clinic", "patient", "type", "practitioner", "moved_from").get(pk=appointment_id)
     if appointment.status != AppointmentStatus.BOOKED or not appointment.patient.email:
         return False
-    with translation.override(patient_language(appointment.patient, appointment.clinic)):
+    clinic = appointment.clinic
+    with translation.override(patient_language(appointment.patient, clinic)):
         body = render_to_string("booking/confirmation_email.txt", {
-            "appointment": appointment, "clinic": appointment.clinic,
-            "local": appointment.starts_at.astimezone(appointment.clinic.zoneinfo),
+            "appointment": appointment, "clinic": clinic,
+            "local": appointment.starts_at.astimezone(clinic.zoneinfo),
+            "before": appointment.moved_from.starts_at.astimezone(clinic.zoneinfo)
+            if appointment.moved_from else None,
             "manage_url": _manage_url(appointment)})
-        message = EmailMessage(
-            subject=_("Your appointment at %(clinic)s") % {"clinic": appointment.clinic.name},
-            body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
+        subject = (_("Your appointment at %(clinic)s has moved") if appointment.moved_from
+                   else _("Your appointment at %(clinic)s")) % {"clinic": clinic.name}
+        message = EmailMessage(subject=subject, body=body,
+                               from_email=settings.DEFAULT_FROM_EMAIL,
+                               to=[appointment.patient.email])
         message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
+    message.send()
+    return True
+
+
+def cancellation_send(*, appointment_id: int) -> bool:
+    """The patient's word that the appointment is cancelled, with the .ics that removes it
+    from their calendar."""
+    appointment = Appointment.objects.select_related(
+        "clinic", "patient", "type", "practitioner").get(pk=appointment_id)
+    if appointment.status != AppointmentStatus.CANCELLED or not appointment.patient.email:
+        return False
+    clinic = appointment.clinic
+    with translation.override(patient_language(appointment.patient, clinic)):
+        body = render_to_string("booking/cancellation_email.txt", {
+            "appointment": appointment, "clinic": clinic,
+            "local": appointment.starts_at.astimezone(clinic.zoneinfo),
+            "book_url": settings.SITE_URL.rstrip("/") + reverse("clinic_page",
+                                                                 args=[clinic.slug])})
+        message = EmailMessage(
+            subject=_("Your appointment at %(clinic)s is cancelled") % {"clinic": clinic.name},
+            body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
+        message.attach("cancelled.ics", appointment_ics(appointment), "text/calendar")
     message.send()
     return True
 

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from mesoclinic.booking.services import (
+    cancellation_send,
     confirmation_send,
     course_schedule_send,
     reminder_send,
@@ -12,6 +13,11 @@ from mesoclinic.booking.services import (
 @task()
 def send_confirmation(appointment_id: int) -> bool:
     return confirmation_send(appointment_id=appointment_id)
+
+
+@task()
+def send_cancellation(appointment_id: int) -> bool:
+    return cancellation_send(appointment_id=appointment_id)
 
 
 @task()

@@ -202,6 +202,9 @@ class PatientLink(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="links")
     key_hash = models.CharField(max_length=64, unique=True)
+    # The key is derived from this and the site's secret (core.links.derived_key), so that
+    # the worker can email the link without the key ever being stored.
+    nonce = models.CharField(max_length=32, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField()  # it lasts INTAKE_LINK_MAX_AGE from then

@@ -24,7 +24,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.links import key_hash
+from mesoclinic.core.links import derived_key, key_hash
 from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.core.selectors import clinic_row
@@ -154,6 +154,15 @@ def access_patient_link(*, actor: Actor, patient: Patient, link_id: int) -> Pati
 
 
 # Patient links -------------------------------------------------------------------------
+
+
+PATIENT_LINK_PURPOSE = "patient-link"
+
+
+def patient_link_key(link: PatientLink) -> str:
+    """The key of a link, derived again from its nonce (links made before keys were
+    derived have none, and cannot be sent again)."""
+    return derived_key(purpose=PATIENT_LINK_PURPOSE, nonce=link.nonce)
 
 
 def patient_link_from_token(token: str, *, lock: bool = False,

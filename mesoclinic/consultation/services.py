@@ -13,8 +13,11 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,14 +42,17 @@ from mesoclinic.consultation.models import (
 )
 from mesoclinic.consultation.schemas import AllergyReadIn, AllergyTestIn, IntakeIn
 from mesoclinic.consultation.selectors import (
+    PATIENT_LINK_PURPOSE,
     consent_texts_current,
     patient_link_from_token,
+    patient_link_key,
 )
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, NotFound
-from mesoclinic.core.links import key_hash
+from mesoclinic.core.languages import patient_language
+from mesoclinic.core.links import derived_key, key_hash
 from mesoclinic.core.models import Clinic, User
 from mesoclinic.core.roles import require_clinician, require_owner
 from mesoclinic.inventory.models import Lot
@@ -69,13 +75,49 @@ def intake_link_make(*, actor: Actor, patient: Patient) -> str:
     """A link for one patient's questionnaire and consent: a random key, of which only the
     hash is kept; it lasts INTAKE_LINK_MAX_AGE, each part is answered once, staff may
     revoke it."""
-    key = secrets.token_urlsafe(24)
+    nonce = secrets.token_urlsafe(18)
+    key = derived_key(purpose=PATIENT_LINK_PURPOSE, nonce=nonce)
     link = PatientLink.objects.create(clinic_id=patient.clinic_id, patient=patient,
-                                      key_hash=key_hash(key), created_by=actor.user,
-                                      created_at=clock.now())
+                                      key_hash=key_hash(key), nonce=nonce,
+                                      created_by=actor.user, created_at=clock.now())
     audit_record(actor=actor, action="intake.link", object_type="patient_link",
                  object_id=link.pk, patient_id=patient.pk)
     return key
+
+
+@transaction.atomic
+def intake_link_email(*, actor: Actor, patient: Patient) -> str:
+    """A new link for the patient, emailed to them by the worker: queued in the link's own
+    transaction. Answers the key, for the page's QR code."""
+    from mesoclinic.consultation.tasks import send_patient_link
+
+    if not patient.email:
+        raise InvalidInput(_("This patient has no email address: add one, or show them the "
+                             "QR code."), field="email")
+    key = intake_link_make(actor=actor, patient=patient)
+    link = PatientLink.objects.get(key_hash=key_hash(key))
+    send_patient_link.enqueue(link.pk)
+    audit_record(actor=actor, action="intake.link_email", object_type="patient_link",
+                 object_id=link.pk, patient_id=patient.pk)
+    return key
+
+
+def patient_link_send(*, link_id: int) -> bool:
+    """Email a patient their link, in their language. Run by the worker."""
+    link = PatientLink.objects.select_related("patient", "clinic").get(pk=link_id)
+    patient = link.patient
+    if not patient.email or not link.nonce or link.revoked_at is not None:
+        return False
+    url = settings.SITE_URL.rstrip("/") + reverse("public_intake", args=[patient_link_key(
+        link)])
+    with translation.override(patient_language(patient, link.clinic)):
+        body = render_to_string("consultation/link_email.txt", {
+            "patient": patient, "clinic": link.clinic, "url": url,
+            "days": settings.INTAKE_LINK_MAX_AGE.days})
+        subject = _("Before your consultation at %(clinic)s") % {"clinic": link.clinic.name}
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                 to=[patient.email]).send()
+    return True
 
 
 @transaction.atomic

@@ -46,6 +46,7 @@ from mesoclinic.consultation.services import (
     consent_withdraw,
     consents_sign,
     consents_sign_by_link,
+    intake_link_email,
     intake_link_make,
     intake_review,
     intake_submit,
@@ -64,6 +65,7 @@ from mesoclinic.core.web import (
     parse_int,
     parse_local_datetime,
     public_link_page,
+    qr_code_data_uri,
     render_error,
     staff_view,
 )
@@ -131,12 +133,16 @@ def intake_mark_reviewed(request: HttpRequest, actor: Actor, patient_id: int,
 @require_POST
 def intake_link(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
-    token = intake_link_make(actor=actor, patient=patient)
+    emailed = request.POST.get("deliver") == "email"
+    try:
+        token = intake_link_email(actor=actor, patient=patient) if emailed else \
+            intake_link_make(actor=actor, patient=patient)
+    except MesoclinicError as error:
+        return render_error(request, error)
     url = request.build_absolute_uri(reverse("public_intake", args=[token]))
-    days = settings.INTAKE_LINK_MAX_AGE.days
-    return render(request, "consultation/intake_link.html",
-                  {"patient": patient, "url": url, "days": days,
-                   "links": patient_links(patient=patient)})
+    return render(request, "consultation/intake_link.html", {
+        "patient": patient, "url": url, "qr": qr_code_data_uri(url), "emailed": emailed,
+        "days": settings.INTAKE_LINK_MAX_AGE.days, "links": patient_links(patient=patient)})
 
 
 @staff_view()

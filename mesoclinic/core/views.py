@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import base64
 from base64 import b32encode
 from typing import Any
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -48,6 +45,7 @@ from mesoclinic.core.services import (
 from mesoclinic.core.web import (
     needs_second_factor,
     parse_int,
+    qr_code_data_uri,
     query_date,
     remember_device,
     second_factor_redirect,
@@ -150,11 +148,6 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _qr_svg_data_uri(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
-
-
 ENROLMENT_KEY = "second_factor_key"
 
 
@@ -182,7 +175,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "enabled": False,
         "secret": b32encode(offer.bin_key).decode(),
-        "qr": _qr_svg_data_uri(offer.config_url),
+        "qr": qr_code_data_uri(offer.config_url),
         "error": error,
     }
     return render(request, "auth/two_factor.html", context, status=400 if error else 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import wraps
@@ -219,3 +220,12 @@ def public_link_page(load: Callable[..., Any]) -> Callable[[View], View]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def qr_code_data_uri(text: str) -> str:
+    """A QR code of the text, as an SVG image inline in the page (nothing fetched)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()

@@ -226,7 +226,7 @@ def test_the_session_page_charts_and_shows_totals(client_as, personas, course):
                                      "passes": "1"})
         assert response.status_code == 302
     page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
-    assert "0.30 ml" in page and "3 injections" in page
+    assert "0.3 ml" in page and "3 injections" in page
     assert "Cheek, right" in page and "Forehead" in page
 
 

@@ -161,7 +161,7 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_held_for_confirma
         ("date_of_birth", "1990-02-30", "Enter a valid date"),
         ("date_of_birth", "2999-01-01", "cannot be in the future"),
         ("date_of_birth", "", "This field is required"),
-        ("first_name", "x" * 101, "at most 100 characters"),
+        ("first_name", "x" * 101, "At most 100 characters."),
         ("last_name", "   ", "This field is required"),
         ("email", "not-an-email", "valid email"),
         ("phone", "call me maybe", "phone number"),

@@ -120,8 +120,8 @@ def _costs(record: Record, client, api_headers) -> dict[str, int]:
 # Pages: the session, the user and the membership (3), the page's reads, the audit event,
 # and the session's idle stamp; the API: the token, the reads and the audit event.
 EXPECTED = {
-    "/patients/{patient}/": 21, "/patients/{patient}/timeline/": 17,
-    "/patients/{patient}/summary.pdf": 16, "/plans/{plan}/": 15, "/sessions/{session}/": 12,
+    "/patients/{patient}/": 21, "/patients/{patient}/timeline/": 20,
+    "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 15, "/sessions/{session}/": 12,
     "/patients/?q={name}": 8, "/calendar/?view=day&day={day}": 9,
     "/patients/{patient}/checklist/": 24,
     "/api/v1/patients/{patient}/intakes": 4, "/api/v1/patients/{patient}/allergy-tests": 5,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from mesoclinic.aftercare.escalation import EventFacts, escalation_reasons, is_open
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn, ClinicAftercare
-from mesoclinic.catalog.models import AftercareAdvice
+from mesoclinic.catalog.models import AftercareAdvice, SideEffect
 from mesoclinic.core import moments
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
@@ -19,6 +19,7 @@ from mesoclinic.core.errors import NotFound
 from mesoclinic.core.links import link_record_id, link_token
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.core.selectors import clinic_row
+from mesoclinic.core.timeline import TimelineEntry
 from mesoclinic.courses.models import Session, SessionStatus
 from mesoclinic.inventory.models import Lot
 from mesoclinic.patients.models import Patient
@@ -174,3 +175,25 @@ def checkin_from_token(token: str, *, opened_from: str | None = None) -> CheckIn
                      object_type="checkin", object_id=checkin.pk,
                      patient_id=checkin.patient_id)
     return checkin
+
+
+def aftercare_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    """The patient's adverse events and answered check-ins."""
+    from django.urls import reverse
+
+    entries = []
+    for event in AdverseEvent.objects.filter(patient=patient).select_related("side_effect"):
+        entries.append(TimelineEntry(
+            event.onset_at, "adverse_event",
+            _("Adverse event: %(effect)s") % {"effect": event.side_effect.name},
+            f"{event.get_severity_display()} · {event.get_outcome_display()}",
+            reverse("adverse_event_detail", args=[event.pk])))
+    effects = {e.code: e.name for e in SideEffect.objects.all()}
+    for checkin in CheckIn.objects.filter(patient=patient, answered_at__isnull=False):
+        detail = ", ".join(effects.get(code, code) for code in checkin.symptoms) \
+            if checkin.symptoms else _("all fine")
+        entries.append(TimelineEntry(
+            checkin.answered_at, "checkin",
+            _("Check-in answered (%(label)s)") % {"label": checkin.label},
+            detail + (" · " + str(_("urgent")) if checkin.urgent else "")))
+    return entries

@@ -18,7 +18,7 @@ from mesoclinic.courses import selectors as courses
 from mesoclinic.outcomes import plots
 from mesoclinic.outcomes import selectors as outcomes
 from mesoclinic.patients.models import Patient
-from mesoclinic.patients.selectors import patient_revisions
+from mesoclinic.patients.selectors import patient_corrections
 
 
 def _progress_charts(patient: Patient) -> list[tuple[Any, str]]:
@@ -35,7 +35,7 @@ def patient_chart(*, actor: Actor, patient: Patient, **extra: Any) -> dict[str, 
     intakes = consultation.patient_intakes(patient=patient) if clinical else []
     return {
         "patient": patient,
-        "revisions": patient_revisions(patient=patient)[:20],
+        "corrections": patient_corrections(patient=patient, medical=clinical),
         "sees_medical": clinical,
         "intake": intakes[0] if intakes else None,
         "intake_count": len(intakes),
@@ -60,6 +60,7 @@ def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
     """Everything that happened to the patient, newest first, at the clinic's times."""
     entries = [*consultation.consultation_timeline(patient=patient),
                *courses.course_timeline(patient=patient),
+               *aftercare.aftercare_timeline(patient=patient),
                *appointment_timeline(patient=patient)]
     entries.sort(key=lambda e: e.at, reverse=True)
     tz = patient.clinic.zoneinfo

@@ -40,9 +40,16 @@ class IntakeChange:
 
 
 def _medication_line(m: dict[str, Any]) -> str:
-    label = MedicationClass(m["drug_class"]).label
+    label = MedicationClass(m["drug_class"]).label if m.get("drug_class") in \
+        MedicationClass.values else m.get("drug_class", "")
     dose = m.get("last_dose") or _("no date")
     return f"{m['name']} ({label}, {_('last dose')} {dose})"
+
+
+def condition_labels(codes: list[str]) -> list[str]:
+    """The conditions a patient ticked, as the questionnaire named them."""
+    return [str(Condition(code).label) if code in Condition.values else code
+            for code in codes]
 
 
 def intake_changes(previous: IntakeSubmission | None,
@@ -74,6 +81,14 @@ def intake_changes(previous: IntakeSubmission | None,
 class IntakeVersion:
     intake: IntakeSubmission
     changes: list[IntakeChange]
+
+    @property
+    def conditions(self) -> list[str]:
+        return condition_labels(self.intake.conditions)
+
+    @property
+    def medications(self) -> list[str]:
+        return [_medication_line(m) for m in self.intake.medications]
 
 
 def latest_intake(*, patient_id: int) -> IntakeSubmission | None:
@@ -205,7 +220,8 @@ def consultation_timeline(*, patient: Patient) -> list[TimelineEntry]:
         entries.append(TimelineEntry(intake.submitted_at, "intake",
                                      _("Intake questionnaire, version %(v)d") % {
                                          "v": intake.version},
-                                     ", ".join(intake.conditions) or _("no condition declared"),
+                                     ", ".join(condition_labels(intake.conditions))
+                                     or _("no condition declared"),
                                      reverse("intake_page", args=[patient.pk])))
     for test in AllergyTest.objects.filter(patient=patient):
         entries.append(TimelineEntry(test.given_at, "allergy", _("Allergy test given"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
@@ -159,9 +159,57 @@ _FRIENDLY = {
     "date_from_datetime_parsing": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
     "date_parsing": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
     "date_type": gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
+    "datetime_parsing": gettext_lazy("Enter a date and a time (YYYY-MM-DD HH:MM)."),
+    "datetime_from_date_parsing": gettext_lazy("Enter a date and a time (YYYY-MM-DD HH:MM)."),
+    "datetime_type": gettext_lazy("Enter a date and a time (YYYY-MM-DD HH:MM)."),
+    "time_parsing": gettext_lazy("Enter a time (HH:MM)."),
+    "time_type": gettext_lazy("Enter a time (HH:MM)."),
     "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "float_parsing": gettext_lazy("Enter a number."),
+    "float_type": gettext_lazy("Enter a number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "decimal_type": gettext_lazy("Enter a number."),
+    "decimal_max_digits": gettext_lazy("This number is too long."),
+    "decimal_whole_digits": gettext_lazy("This number is too long."),
+    "bool_parsing": gettext_lazy("Choose yes or no."),
+    "bool_type": gettext_lazy("Choose yes or no."),
     "enum": gettext_lazy("Choose one of the options."),
+    "literal_error": gettext_lazy("Choose one of the options."),
+    "list_type": gettext_lazy("Choose from the list."),
+    "string_type": gettext_lazy("Enter a text."),
+    "extra_forbidden": gettext_lazy("This field is not expected here."),
 }
+# Messages that name the limit the value broke.
+_FRIENDLY_LIMITS = {
+    "greater_than": (gettext_lazy("Enter a number above %(limit)s."), "gt"),
+    "greater_than_equal": (gettext_lazy("Enter %(limit)s or more."), "ge"),
+    "less_than": (gettext_lazy("Enter a number below %(limit)s."), "lt"),
+    "less_than_equal": (gettext_lazy("Enter %(limit)s or less."), "le"),
+    "string_too_long": (gettext_lazy("At most %(limit)s characters."), "max_length"),
+    "string_too_short": (gettext_lazy("At least %(limit)s characters."), "min_length"),
+    "too_long": (gettext_lazy("Choose at most %(limit)s."), "max_length"),
+    "too_short": (gettext_lazy("Choose at least %(limit)s."), "min_length"),
+    "decimal_max_places": (gettext_lazy("Use at most %(limit)s decimals."), "decimal_places"),
+}
+
+
+def friendly_message(item: Mapping[str, Any]) -> str:
+    """One pydantic error in the reader's words and language: never the library's own
+    English ("Input should be a valid integer"). Our own checks' messages (ValueError in a
+    validator) are already written for a person."""
+    kind, context = item["type"], item.get("ctx") or {}
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return str(_FRIENDLY["missing"])
+    if kind in _FRIENDLY:
+        return str(_FRIENDLY[kind])
+    if kind in _FRIENDLY_LIMITS:
+        text, key = _FRIENDLY_LIMITS[kind]
+        return str(text) % {"limit": context.get(key, "")}
+    if kind in ("value_error", "assertion_error"):
+        return str(item["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return _("Check this value.")
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:
@@ -173,14 +221,7 @@ def validation_messages(error: ValidationError) -> dict[str, list[str]]:
         # reported on the list (medications.0.last_dose → medications).
         field = str(loc[1]) if len(loc) > 1 and isinstance(loc[1], str) else \
             (str(loc[0]) if loc else "form")
-        kind = item["type"]
-        if kind == "string_too_short" and item.get("ctx", {}).get("min_length") == 1:
-            text = str(_FRIENDLY["missing"])
-        elif kind in _FRIENDLY:
-            text = str(_FRIENDLY[kind])
-        else:
-            text = item["msg"].removeprefix("Value error, ")
-        messages.setdefault(field, []).append(text)
+        messages.setdefault(field, []).append(friendly_message(item))
     return messages
 
 

@@ -289,7 +289,8 @@ def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
         try:
             charted = injection_add(actor=actor, session=session, data=spec)
             for warning in charted.warnings:
-                messages.warning(request, f"{warning.code}: {warning.message}")
+                # In words; the code stays beside it, smaller, for reference.
+                messages.warning(request, warning.message, extra_tags=warning.code)
             return redirect(reverse("session_detail", args=[session.pk]) + "#chart")
         except MesoclinicError as error:
             errors = {error.field or "form": [error.message]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -111,3 +113,52 @@ def patient_possible_duplicates(
 
 def patient_revisions(*, patient: Patient) -> QuerySet[PatientRevision]:
     return patient.revisions.select_related("replaced_by").order_by("-version")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One correction of the record: who, when, and what each field was and became."""
+
+    revision: PatientRevision
+    changes: list[FieldChange]
+
+
+def _shown(patient_field: Any, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if patient_field.choices:
+        return str(dict(patient_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def patient_corrections(*, patient: Patient, medical: bool, limit: int = 20
+                        ) -> list[Correction]:
+    """The record's corrections, newest first, each with its changed fields (medical
+    fields only for those who may see them): a version's "after" is the next version's
+    "before", or the record as it is now."""
+    from mesoclinic.patients.schemas import MEDICAL_FIELDS
+
+    revisions = list(patient_revisions(patient=patient)[:limit + 1])
+    corrections = []
+    for index, revision in enumerate(revisions[:limit]):
+        after = revisions[index - 1].data if index > 0 else None
+        changes = []
+        for name, before in revision.data.items():
+            if name in MEDICAL_FIELDS and not medical:
+                continue
+            field = Patient._meta.get_field(name)
+            now = after[name] if after is not None else getattr(patient, name)
+            if hasattr(now, "isoformat"):
+                now = now.isoformat()
+            if before != now:
+                changes.append(FieldChange(str(field.verbose_name).capitalize(),
+                                           _shown(field, before), _shown(field, now)))
+        corrections.append(Correction(revision, changes))
+    return corrections

@@ -221,3 +221,14 @@ def test_swelling_reported_at_week_two_outlasts_its_course_and_is_urgent(
                        {"feeling": "symptoms", "symptoms": ["swelling"],
                         "severity": "mild"}).content.decode()
     assert "Call the clinic now" in page
+
+
+def test_a_check_in_sent_with_a_mistake_comes_back_with_what_was_ticked(client, treated):
+    checkin = CheckIn.objects.filter(session=treated["session"]).order_by("due_at").first()
+    page = client.post(reverse("public_checkin", args=[checkin_token(checkin)]), {
+        "feeling": "symptoms", "symptoms": ["swelling", "itching"], "notes": "Left cheek"})
+    text = page.content.decode()
+    assert page.status_code == 400 and "Say how bad it is." in text
+    assert 'value="swelling" checked' in text and 'value="itching" checked' in text
+    assert 'value="bruising" checked' not in text
+    assert "Left cheek" in text and 'id="f_sym" name="feeling" value="symptoms" checked' in text

@@ -127,3 +127,26 @@ def test_the_timeline_and_the_summary_tell_the_whole_story(client_as, personas, 
     assert "Adverse events" in text and "Swelling" in text and "Bruising" in text
     assert "Photos" in text and "Face, Front" in text
     assert "Face" in text and "Forehead" in text  # the map's title and the points' zones
+
+
+def test_the_audit_trail_offers_each_action_once_in_words_and_finds_a_typed_name(
+        client_as, personas):
+    import re as regex
+
+    from tests.factories import make_patient
+
+    dubois = make_patient(clinic=personas.clinic, first_name="Lucie", last_name="Dubois")
+    other = make_patient(clinic=personas.clinic, first_name="Marc", last_name="Petit")
+    reader = client_as(personas.practitioner)
+    for _ in range(3):
+        reader.get(f"/patients/{dubois.pk}/")
+        reader.get(f"/patients/{other.pk}/")
+    owner = client_as(personas.owner)
+    page = owner.get("/clinic/audit/").content.decode()
+    options = regex.findall(r'<option value="([a-z_.]+)"[^>]*>([^<]+)</option>', page)
+    assert len(options) == len({code for code, _label in options})  # each action once
+    assert ("patient.view", "Opened a patient record") in options
+    found = owner.get("/clinic/audit/", {"patient": "dubo", "action": "patient.view"})
+    text = found.content.decode()
+    assert "Dubois" in text.replace("DUBOIS", "Dubois") and "Petit" not in text
+    assert 'value="dubo"' in text  # the filter keeps what was typed

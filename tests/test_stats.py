@@ -70,3 +70,17 @@ def test_responders():
                             value=6)
     assert is_responder(kind="change", threshold=10, higher_is_better=True, baseline=120,
                         value=135)  # hair density
+
+
+@given(st.floats(-1e4, 1e4), st.floats(0.001, 1e4))
+def test_axis_marks_are_round_and_cover_the_values(low, span):
+    from mesoclinic.outcomes.plots import nice_ticks
+
+    high = low + span
+    ticks = nice_ticks(low, high)
+    assert 2 <= len(ticks) <= 6
+    assert ticks[0] <= low + 1e-9 and ticks[-1] >= high - 1e-9
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5, 10))
+    assert nice_ticks(-2.16, 24.4) == [-10, 0, 10, 20, 30]

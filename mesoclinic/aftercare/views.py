@@ -88,6 +88,8 @@ def public_checkin(request: HttpRequest, checkin: Any, token: str) -> HttpRespon
         "checkin": checkin, "clinic": checkin.clinic, "patient": checkin.patient,
         "effects": catalogue.side_effects(most_serious_first=True),
         "severities": Severity.choices, "errors": {}, "values": request.POST,
+        # After a mistake, the form comes back with what the patient ticked.
+        "ticked": request.POST.getlist("symptoms"),
     }
     if checkin.answered_at is not None:
         return render(request, "aftercare/public_checkin_done.html", context)

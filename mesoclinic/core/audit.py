@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext_lazy
 
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor
@@ -328,3 +329,81 @@ def audit_chain_problems(*, batch_size: int = 5000) -> Iterator[ChainProblem]:
                 f"the chain ends at {expected_sequence - 1} but its head says "
                 f"{chain.last_sequence}: the last events were removed",
             )
+
+# What each action of the trail is, in words (the code stays beside it, for reference).
+ACTION_LABELS = {
+    "adverse_event.create": gettext_lazy("Recorded an adverse event"),
+    "adverse_event.review": gettext_lazy("Reviewed an adverse event"),
+    "adverse_event.update": gettext_lazy("Updated an adverse event"),
+    "aftercare.edit": gettext_lazy("Changed an aftercare text"),
+    "aftercare.email": gettext_lazy("Emailed aftercare instructions"),
+    "allergy_test.read": gettext_lazy("Read an allergy test"),
+    "allergy_test.record": gettext_lazy("Recorded an allergy test"),
+    "appointment.book": gettext_lazy("Booked an appointment"),
+    "appointment.cancel": gettext_lazy("Cancelled an appointment"),
+    "appointment.no_show": gettext_lazy("Marked a no-show"),
+    "appointment.open": gettext_lazy("Opened an appointment by its link"),
+    "appointment.view": gettext_lazy("Opened an appointment"),
+    "auth.login": gettext_lazy("Logged in"),
+    "auth.second_factor_enrolled": gettext_lazy("Turned on a second factor"),
+    "auth.token": gettext_lazy("Issued an API token"),
+    "calendar.view": gettext_lazy("Read the calendar"),
+    "calendar_feed.issue": gettext_lazy("Made a calendar feed address"),
+    "calendar_feed.read": gettext_lazy("A calendar feed was read"),
+    "checkin.alert": gettext_lazy("Alerted the clinic to an urgent check-in"),
+    "checkin.answer": gettext_lazy("A patient answered a check-in"),
+    "checkin.open": gettext_lazy("A patient opened a check-in"),
+    "clinic.appointment_types": gettext_lazy("Changed appointment types and prices"),
+    "clinic.profile": gettext_lazy("Changed the public profile"),
+    "comparison.create": gettext_lazy("Compared two photos"),
+    "comparison.view": gettext_lazy("Opened a photo comparison"),
+    "consent.export": gettext_lazy("Downloaded a consent"),
+    "consent.sign": gettext_lazy("Signed a consent"),
+    "consent.withdraw": gettext_lazy("Withdrew a consent"),
+    "consent_text.publish": gettext_lazy("Published a consent text"),
+    "course.notify": gettext_lazy("Sent a patient their sessions"),
+    "dashboard.view": gettext_lazy("Opened the dashboard"),
+    "injection.add": gettext_lazy("Charted an injection"),
+    "injection.remove": gettext_lazy("Removed an injection"),
+    "intake.link": gettext_lazy("Made a patient link"),
+    "intake.link_email": gettext_lazy("Emailed a patient link"),
+    "intake.link_revoke": gettext_lazy("Withdrew a patient link"),
+    "intake.review": gettext_lazy("Reviewed a questionnaire"),
+    "intake.submit": gettext_lazy("Saved a questionnaire"),
+    "link.open": gettext_lazy("A patient opened their link"),
+    "lot.create": gettext_lazy("Added a lot"),
+    "lot.recall": gettext_lazy("Recalled a lot"),
+    "measurement.create": gettext_lazy("Recorded a measurement"),
+    "membership.create": gettext_lazy("Added a team member"),
+    "membership.qualification": gettext_lazy("Changed a qualification"),
+    "membership.update": gettext_lazy("Changed a team member"),
+    "patient.create": gettext_lazy("Registered a patient"),
+    "patient.duplicates": gettext_lazy("Checked for duplicate patients"),
+    "patient.export": gettext_lazy("Exported a patient's record"),
+    "patient.recall_list": gettext_lazy("Listed a lot's patients"),
+    "patient.search": gettext_lazy("Searched patients"),
+    "patient.update": gettext_lazy("Corrected a patient record"),
+    "patient.view": gettext_lazy("Opened a patient record"),
+    "photo.upload": gettext_lazy("Uploaded a photo"),
+    "photo.view": gettext_lazy("Opened a photo"),
+    "photo.thumbnail": gettext_lazy("Saw a photo's thumbnail"),
+    "plan.book": gettext_lazy("Booked a course's sessions"),
+    "plan.create": gettext_lazy("Created a treatment plan"),
+    "plan.improvement": gettext_lazy("Recorded an improvement"),
+    "plan.view": gettext_lazy("Opened a treatment plan"),
+    "plan_template.create": gettext_lazy("Saved a protocol template"),
+    "product.create": gettext_lazy("Added a product"),
+    "registry.export": gettext_lazy("Exported registry data"),
+    "safety.override": gettext_lazy("Overrode a safety block"),
+    "session.complete": gettext_lazy("Completed a session"),
+    "session.missed": gettext_lazy("Marked a session missed"),
+    "session.move": gettext_lazy("Moved a session"),
+    "session.start": gettext_lazy("Started a session"),
+    "session.view": gettext_lazy("Opened a session"),
+    "time_off.add": gettext_lazy("Added time off"),
+    "working_hours.set": gettext_lazy("Set working hours"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

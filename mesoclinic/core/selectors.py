@@ -8,17 +8,18 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from mesoclinic.core import clock
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import action_label, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Forbidden, NotFound
 from mesoclinic.core.links import key_hash
 from mesoclinic.core.models import ApiToken, AuditEvent, Clinic, Membership, User
 from mesoclinic.core.roles import CLINICAL_ROLES, manages_clinic
 from mesoclinic.core.rows import JoinedRows, one
+from mesoclinic.patients.search_keys import name_key
 
 Row = TypeVar("Row", bound=Model)
 
@@ -142,6 +143,8 @@ class AuditFilter:
     date_to: date | None = None
     user_id: int | None = None
     patient_id: int | None = None
+    # A name typed instead of a record number: each word starts a first or last name.
+    patient_name: str = ""
     action: str | None = None
 
 
@@ -163,14 +166,18 @@ def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
         events = events.filter(actor_id=filters.user_id)
     if filters.patient_id:
         events = events.filter(patient_id=filters.patient_id)
+    for word in filters.patient_name.split()[:4]:
+        key = name_key(word)
+        events = events.filter(Q(patient__last_key__startswith=key)
+                               | Q(patient__first_key__startswith=key))
     if filters.action:
         events = events.filter(action=filters.action)
     return events.order_by("-at", "-sequence")
 
 
-def audit_actions(*, actor: Actor) -> list[str]:
-    return sorted(
-        AuditEvent.objects.filter(clinic_id=actor.clinic_id)
-        .values_list("action", flat=True)
-        .distinct()
-    )
+def audit_actions(*, actor: Actor) -> list[tuple[str, str]]:
+    """The actions the clinic's trail holds, once each (the model's ordering would make
+    DISTINCT see one row a event), as (code, words), by their words."""
+    codes = (AuditEvent.objects.filter(clinic_id=actor.clinic_id).order_by()
+             .values_list("action", flat=True).distinct())
+    return sorted(((code, action_label(code)) for code in codes), key=lambda a: a[1])

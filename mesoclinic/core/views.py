@@ -281,11 +281,13 @@ def member_detail(request: HttpRequest, actor: Actor, membership_id: int) -> Htt
 @staff_view(roles=[Role.OWNER])
 def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
     params = request.GET
+    patient = params.get("patient", "").strip()
     filters = AuditFilter(
         date_from=query_date(params, "from"),
         date_to=query_date(params, "to"),
         user_id=parse_int(params.get("user", "")),
-        patient_id=parse_int(params.get("patient", "")),
+        patient_id=parse_int(patient) if patient.isdigit() else None,
+        patient_name="" if patient.isdigit() else patient[:100],
         action=params.get("action") or None,
     )
     page = Paginator(audit_events(actor=actor, filters=filters), 50).get_page(params.get("page"))

@@ -18,6 +18,24 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
 
 
+def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round axis marks that cover [low, high]: steps of 1, 2, 2.5 or 5 times a power of
+    ten, at most ``most`` marks, so that an axis reads -3, -2, -1, 0 and not -2.16."""
+    if high <= low:
+        high = low + 1
+    span = high - low
+    for power in range(math.floor(math.log10(span / most)) - 1,
+                       math.floor(math.log10(span)) + 2):
+        for factor in (1, 2, 2.5, 5):
+            step = factor * 10.0 ** power
+            first = math.floor(low / step + 1e-9) * step
+            last = math.ceil(high / step - 1e-9) * step
+            count = round((last - first) / step) + 1
+            if count <= most:
+                return [round(first + i * step, 10) for i in range(count)]
+    return [low, high]
+
+
 def progress_chart(points: list[tuple[date, float, str]], *, low: float, high: float,
                    unit: str, higher_is_better: bool, title: str) -> str:
     """Values over time, one line per rater, the better side of the scale shaded."""
@@ -40,8 +58,9 @@ def progress_chart(points: list[tuple[date, float, str]], *, low: float, high: f
     better_y = PAD_TOP if higher_is_better else PAD_TOP + plot_h / 2
     parts.append(f'<rect x="{PAD_LEFT}" y="{better_y}" width="{plot_w}" '
                  f'height="{plot_h / 2}" fill="#ecfdf5"/>')
-    for tick in range(5):
-        value = low + (high - low) * tick / 4
+    for value in nice_ticks(low, high):
+        if not low <= value <= high:
+            continue
         parts.append(f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y(value):.1f}" '
                      f'y2="{y(value):.1f}" stroke="#e3e8ee"/>'
                      f'<text x="{PAD_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
@@ -84,6 +103,8 @@ def interval_plot(rows: list[tuple[str, Estimate | None]], *, unit: str, title: 
         low = max(low, 0.0)  # rates and proportions: the axis starts at zero
     if percent:
         high = min(high, 100.0)
+    ticks = nice_ticks(low, high)
+    low, high = ticks[0], ticks[-1]  # the axis ends on round marks
     label_w, row_h = 230, 26
     bottom = PAD_BOTTOM + 14
     height = PAD_TOP + row_h * len(shown) + bottom
@@ -109,11 +130,9 @@ def interval_plot(rows: list[tuple[str, Estimate | None]], *, unit: str, title: 
         parts.append(f'<rect x="{x(estimate.value * scale) - 4:.1f}" y="{cy - 4:.1f}" '
                      f'width="8" height="8" fill="#0f766e"><title>{escape(label)}: '
                      f'{_fmt(estimate.value * scale)} {escape(unit)}</title></rect>')
-    for tick in range(5):
-        value = low + (high - low) * tick / 4
+    for value in ticks:
         parts.append(f'<text x="{x(value):.1f}" y="{height - bottom + 16}" '
-                     f'text-anchor="middle" font-size="11" fill="#5b6b7b">'
-                     f'{_fmt(float(f"{value:.3g}"))}</text>')
+                     f'text-anchor="middle" font-size="11" fill="#5b6b7b">{_fmt(value)}</text>')
     parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{height - 6}" '
                  f'text-anchor="middle" font-size="11" fill="#5b6b7b">{escape(unit)}</text>'
                  '</svg>')

@@ -12,6 +12,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy
 
 from mesoclinic.core import moments
+from mesoclinic.core.audit import action_label
 
 register = template.Library()
 
@@ -68,3 +69,8 @@ def amount(value: object) -> str:
 @register.filter
 def ml(value: object) -> str:
     return "" if value is None or value == "" else f"{amount(value)} ml"
+
+
+@register.filter
+def action_words(action: str) -> str:
+    return action_label(action)

@@ -59,7 +59,8 @@ NO_PATIENT_DATA = {
 # Patterns that only write (a GET is refused): each write is audited by its service.
 WRITES_ONLY = {
     "patients/<int:patient_id>/measurements/", "api/v1/adverse-events/<int:event_id>",
-    "patients/<int:patient_id>/photos/",
+    "patients/<int:patient_id>/photos/", "appointments/<int:appointment_id>/status/",
+    "api/v1/appointments/<int:appointment_id>/status",
     "patients/<int:patient_id>/intake/link/", "patients/<int:patient_id>/intake/links/"
     "<int:link_id>/revoke/", "patients/<int:patient_id>/intake/<int:intake_id>/reviewed/",
     "patients/<int:patient_id>/consents/<int:consent_id>/withdraw/",
@@ -214,6 +215,7 @@ def reads(w) -> dict[str, str]:
         "p/<str:token>/consent/": f"/p/{w['link']}/consent/",
         "booking/<str:token>/": f"/booking/{w['manage']}/",
         "calendar/": f"/calendar/?view=week&date={around}",
+        "desk/": "/desk/",
         "appointments/<int:appointment_id>/": f"/appointments/{w['appointment'].pk}/",
         "patients/<int:patient_id>/book/": f"/patients/{p}/book/",
         "feeds/<str:key>.ics": f"/feeds/{w['feed']}.ics",

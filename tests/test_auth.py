@@ -49,10 +49,11 @@ def test_a_practitioner_logs_in_and_lands_on_the_days_dashboard(client, personas
     assert "Patients flagged" in follow.content.decode()
 
 
-def test_reception_logs_in_and_lands_on_the_patients(client, personas):
+def test_reception_logs_in_and_lands_on_the_desk(client, personas):
     log_in(client, personas.reception.user.email)
     follow = client.get(reverse("home"), follow=True)
-    assert follow.redirect_chain[-1][0] == reverse("patient_list")
+    assert follow.redirect_chain[-1][0] == reverse("desk")
+    assert "Today at the desk" in follow.content.decode()
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, personas):

@@ -27,6 +27,7 @@ from mesoclinic.booking.services import (
     BookingRefused,
     OnlineBookingIn,
     appointment_cancel,
+    appointment_status_set,
     online_booking,
 )
 from mesoclinic.core import clock, moments
@@ -249,3 +250,20 @@ def cancel_for_patient(request: HttpRequest, appointment_id: int) -> Appointment
                                                              appointment_id=appointment_id,
                                                              audit=False),
                               reason="cancelled through the API", actor=actor, ip=actor.ip)
+
+
+class StatusIn(Schema):
+    status: str = Field(description="arrived, in_treatment, completed or no_show")
+
+
+@router.post("/appointments/{int:appointment_id}/status",
+             response={200: StaffAppointmentOut, **ERRORS},
+             summary="Move an appointment along its day: arrived, in treatment, completed, "
+                     "no-show")
+def set_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> Appointment:
+    from mesoclinic.booking.selectors import access_appointment
+
+    actor = api_actor(request)
+    return appointment_status_set(
+        actor=actor, appointment=access_appointment(actor=actor, appointment_id=appointment_id,
+                                                    audit=False), status=payload.status)

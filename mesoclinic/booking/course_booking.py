@@ -20,6 +20,7 @@ from mesoclinic.booking.models import (
     AppointmentKind,
     AppointmentStatus,
     AppointmentType,
+    CancelledBy,
     SlotClaim,
 )
 from mesoclinic.booking.selectors import FreeTime, appointment_type_of, free_times
@@ -135,7 +136,7 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
         if (appointment := existing.get(session.pk)) is not None:
             result.cancelled.append(appointment_cancel(
                 appointment=appointment, reason=_("course re-planned"), actor=actor,
-                ip=actor.ip, notify=False))
+                ip=actor.ip, notify=False, by=CancelledBy.CLINIC))
     shift = timedelta()
     for session in sessions:
         appointment = existing.get(session.pk)
@@ -163,7 +164,7 @@ def _sync(*, actor: Actor, membership: Membership, changes: ScheduleChanges) -> 
             if appointment is not None:
                 result.cancelled.append(appointment_cancel(
                     appointment=appointment, reason=_("moved"), actor=actor, ip=actor.ip,
-                    notify=False))
+                    notify=False, by=CancelledBy.CLINIC))
             queue_reminders(claimed)
             result.booked.append(claimed)
         if booked_day != wanted:

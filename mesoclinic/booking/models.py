@@ -86,9 +86,28 @@ class TimeOff(models.Model):
 
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
-    CANCELLED = "cancelled", _("Cancelled")
+    ARRIVED = "arrived", _("Arrived")
+    IN_TREATMENT = "in_treatment", _("In treatment")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# An appointment in one of these still holds its time (its slot claims).
+HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED,
+                    AppointmentStatus.IN_TREATMENT)
+# The desk moves an appointment along its day: what may follow what.
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    AppointmentStatus.BOOKED: (AppointmentStatus.ARRIVED, AppointmentStatus.NO_SHOW),
+    AppointmentStatus.ARRIVED: (AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED,
+                                AppointmentStatus.NO_SHOW),
+    AppointmentStatus.IN_TREATMENT: (AppointmentStatus.COMPLETED,),
+}
+
+
+class CancelledBy(models.TextChoices):
+    PATIENT = "patient", _("the patient")
+    CLINIC = "clinic", _("the clinic")
 
 
 class Appointment(models.Model):
@@ -100,7 +119,7 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=15, choices=AppointmentKind.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=AppointmentStatus.choices,
+    status = models.CharField(max_length=15, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     channel = models.CharField(max_length=10)  # online | staff | api
     session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True,
@@ -108,6 +127,10 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    # Cancelled inside the clinic's notice period (Clinic.cancellation_notice_hours).
+    cancelled_late = models.BooleanField(default=False)
+    arrived_at = models.DateTimeField(null=True, blank=True)
     # The event in the patient's calendar: a move keeps its UID and raises its SEQUENCE, so
     # that the calendar updates the one event instead of adding a second (RFC 5545).
     calendar_uid = models.CharField(max_length=100, blank=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from mesoclinic.booking import gazetteer, slots
 from mesoclinic.booking.models import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -108,7 +109,7 @@ def free_times(*, members: list[Membership],
     busy: dict[int, list[slots.Interval]] = defaultdict(list)
     user_ids = {m.user_id for m in members}
     appointments = Appointment.objects.filter(
-        practitioner_id__in=user_ids, status=AppointmentStatus.BOOKED,
+        practitioner_id__in=user_ids, status__in=HOLDING_STATUSES,
         starts_at__lt=datetime.combine(last + timedelta(days=2), datetime.min.time(),
                                        ZoneInfo("UTC")),
         ends_at__gt=datetime.combine(first - timedelta(days=1), datetime.min.time(),
@@ -349,7 +350,7 @@ def feed_appointments(*, membership: Membership) -> list[Appointment]:
     theirs (initials only leave, but they are still patients' appointments)."""
     since = clock.now() - timedelta(days=30)
     found = list(Appointment.objects.filter(
-        Q(status=AppointmentStatus.BOOKED) | Q(status=AppointmentStatus.COMPLETED),
+        Q(status__in=HOLDING_STATUSES) | Q(status=AppointmentStatus.COMPLETED),
         practitioner_id=membership.user_id, clinic_id=membership.clinic_id,
         starts_at__gte=since).select_related("type", "clinic", "patient")
         .order_by("starts_at"))

@@ -21,12 +21,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from mesoclinic.booking import slots
 from mesoclinic.booking.ics import appointment_ics, calendar_uid
 from mesoclinic.booking.models import (
+    HOLDING_STATUSES,
+    NEXT_STATUSES,
     SLOT_MINUTES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
     AppointmentType,
     CalendarFeed,
+    CancelledBy,
     SlotClaim,
     TimeOff,
     TreatmentOffer,
@@ -85,7 +88,7 @@ def _consulted(patient: Patient) -> bool:
     """Seen before: a consultation that has taken place, or an intake on record."""
     return Appointment.objects.filter(
         patient=patient, kind=AppointmentKind.CONSULTATION, starts_at__lt=clock.now(),
-        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED]).exists() or \
+        status__in=[*HOLDING_STATUSES, AppointmentStatus.COMPLETED]).exists() or \
         IntakeSubmission.objects.filter(patient=patient).exists()
 
 
@@ -329,19 +332,25 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, reason: str = "",
                        actor: Actor | None = None, ip: str | None = None,
-                       notify: bool = True) -> Appointment:
+                       notify: bool = True, by: str = CancelledBy.PATIENT) -> Appointment:
     """Cancel, free the time, and with ``notify`` queue the patient's email whose .ics
-    cancels the event in their calendar (a move or a course sends its own message)."""
+    cancels the event in their calendar (a move or a course sends its own message). Who
+    cancelled, and whether inside the clinic's notice period, is kept."""
     # Locked: an appointment is cancelled once, and its slot claims freed once.
-    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    locked = Appointment.objects.select_for_update().select_related("clinic").get(
+        pk=appointment.pk)
     if locked.status != AppointmentStatus.BOOKED:
         raise InvalidInput(_("This appointment is not booked any more."), field="status")
+    now = clock.now()
     locked.status = AppointmentStatus.CANCELLED
-    locked.cancelled_at = clock.now()
+    locked.cancelled_at = now
     locked.cancel_reason = reason.strip()[:300]
+    locked.cancelled_by = by
+    locked.cancelled_late = locked.starts_at - now < timedelta(
+        hours=locked.clinic.cancellation_notice_hours)
     locked.calendar_sequence += 1
-    locked.save(update_fields=["status", "cancelled_at", "cancel_reason",
-                               "calendar_sequence"])
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "cancelled_by",
+                               "cancelled_late", "calendar_sequence"])
     if notify:
         from mesoclinic.booking.tasks import send_cancellation
 
@@ -349,7 +358,41 @@ def appointment_cancel(*, appointment: Appointment, reason: str = "",
     SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
     audit_record(actor=actor, clinic=locked.clinic, ip=ip, action="appointment.cancel",
                  object_type="appointment", object_id=locked.pk,
-                 patient_id=locked.patient_id, detail={"reason": locked.cancel_reason})
+                 patient_id=locked.patient_id, detail={
+                     "reason": locked.cancel_reason, "by": by, "late": locked.cancelled_late})
+    return locked
+
+
+@transaction.atomic
+def appointment_status_set(*, actor: Actor, appointment: Appointment, status: str
+                           ) -> Appointment:
+    """Move an appointment along its day at the desk: arrived, in treatment, completed, or
+    a no-show (which frees its time). Only the next steps of its status are allowed."""
+    # Locked: two people at the desk marking one appointment write one after the other.
+    locked = Appointment.objects.select_for_update().select_related("clinic").get(
+        pk=appointment.pk)
+    if status not in NEXT_STATUSES.get(locked.status, ()):
+        raise InvalidInput(_("An appointment that is %(now)s cannot become %(next)s.") % {
+            "now": locked.get_status_display().lower(),
+            "next": str(AppointmentStatus(status).label).lower()
+            if status in AppointmentStatus.values else status}, field="status")
+    now = clock.now()
+    if status == AppointmentStatus.NO_SHOW and now < locked.starts_at:
+        raise InvalidInput(_("A no-show is marked once the appointment's time has come."),
+                           field="status")
+    if status == AppointmentStatus.ARRIVED and \
+            moments.local_day(locked.starts_at, locked.clinic) != moments.today(locked.clinic):
+        raise InvalidInput(_("A patient arrives on the appointment's day."), field="status")
+    before = locked.status
+    locked.status = status
+    if status == AppointmentStatus.ARRIVED:
+        locked.arrived_at = now
+    locked.save(update_fields=["status", "arrived_at"])
+    if status == AppointmentStatus.NO_SHOW:
+        SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
+    audit_record(actor=actor, action="appointment.status", object_type="appointment",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"from": before, "to": status})
     return locked
 
 
@@ -374,7 +417,7 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime,
     if target is None:
         raise InvalidInput(_("Choose a practitioner of this clinic."), field="practitioner")
     cancelled = appointment_cancel(appointment=locked, reason=_("moved"), actor=actor, ip=ip,
-                                   notify=False)
+                                   notify=False, by=CancelledBy.CLINIC)
     if locked.session_id is None:
         return appointment_book(clinic=locked.clinic, membership=target,
                                 appointment_type=locked.type, starts_at=starts_at,

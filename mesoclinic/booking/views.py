@@ -15,13 +15,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.booking import gazetteer
 from mesoclinic.booking.ics import feed_ics
 from mesoclinic.booking.models import (
+    NEXT_STATUSES,
     AppointmentKind,
+    AppointmentStatus,
     AppointmentType,
+    CancelledBy,
 )
 from mesoclinic.booking.selectors import (
     access_appointment,
@@ -48,6 +51,7 @@ from mesoclinic.booking.services import (
     appointment_book,
     appointment_cancel,
     appointment_move,
+    appointment_status_set,
     appointment_types_update,
     calendar_feed_issue,
     clinic_profile_update,
@@ -279,7 +283,9 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
             if request.POST.get("action") == "cancel":
                 appointment_cancel(appointment=appointment,
                                    reason=request.POST.get("reason", ""), actor=actor,
-                                   ip=actor.ip)
+                                   ip=actor.ip, by=CancelledBy.CLINIC
+                                   if request.POST.get("by") == "clinic"
+                                   else CancelledBy.PATIENT)
                 messages.success(request, _("Cancelled."))
                 return redirect("staff_calendar")
             new_start = parse_local_datetime(request.POST.get("start", ""))
@@ -441,3 +447,34 @@ def feed(request: HttpRequest, key: str) -> HttpResponse:
     body = feed_ics(f"{membership.clinic.name} — {membership.user.full_name}",
                     feed_appointments(membership=membership))
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# The desk ---------------------------------------------------------------------------
+
+
+@staff_view()
+def desk(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Today at the desk: every appointment of the clinic's day in time order, with the
+    next steps of each (arrived, in treatment, completed, no-show)."""
+    today = moments.today(actor.clinic)
+    appointments = calendar(actor=actor, first=today, days=1)
+    counts = {status: sum(1 for a in appointments if a.status == status)
+              for status in AppointmentStatus.values}
+    return render(request, "booking/desk.html", {
+        "today": today, "appointments": [(a, [(s, AppointmentStatus(s).label)
+                                              for s in NEXT_STATUSES.get(a.status, ())])
+                                         for a in appointments],
+        "counts": counts, "now": clock.now()})
+
+
+@staff_view()
+@require_POST
+def appointment_status(request: HttpRequest, actor: Actor, appointment_id: int
+                       ) -> HttpResponse:
+    appointment = access_appointment(actor=actor, appointment_id=appointment_id, audit=False)
+    try:
+        appointment_status_set(actor=actor, appointment=appointment,
+                               status=request.POST.get("status", ""))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect(request.POST.get("next") or "desk")

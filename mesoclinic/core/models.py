@@ -83,6 +83,9 @@ class Clinic(models.Model):
     # What its staff read unless they choose, and what its patients get unless they choose.
     language = models.CharField(_("language"), max_length=8, default="en",
                                 choices=settings.LANGUAGES)
+    # A cancellation closer to the appointment than this is late.
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        _("cancellation notice (hours)"), default=24)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

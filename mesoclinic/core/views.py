@@ -203,7 +203,7 @@ def choose_clinic(request: HttpRequest) -> HttpResponse:
 
 @staff_view()
 def home(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return redirect("patient_list" if actor.role == Role.RECEPTION else "dashboard")
+    return redirect("desk" if actor.role == Role.RECEPTION else "dashboard")
 
 
 @require_http_methods(["GET", "HEAD"])

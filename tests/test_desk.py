@@ -1,0 +1,103 @@
+"""The appointment's day at the desk: arrived, in treatment, completed or a no-show; who
+cancelled and whether late; the desk page, for every role, and the same through the API."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from mesoclinic.booking.models import Appointment, SlotClaim
+from mesoclinic.booking.services import appointment_cancel, appointment_status_set
+from mesoclinic.core.errors import InvalidInput
+from tests.factories import actor_for, book_consultation, open_clinic_for_booking
+from tests.openapi import assert_matches_schema
+
+pytestmark = pytest.mark.usefixtures("catalogue", "database_tasks")
+
+
+@pytest.fixture
+def today(personas, clock):
+    """A consultation later today (clinic time), with the clock an hour before it."""
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    appointment = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                                    days_ahead=1)
+    clock.current = appointment.starts_at - timedelta(hours=1)
+    return appointment
+
+
+def test_an_appointment_goes_arrived_in_treatment_completed_and_keeps_its_time(
+        personas, today):
+    actor = actor_for(personas.reception)
+    for status in ("arrived", "in_treatment", "completed"):
+        appointment_status_set(actor=actor, appointment=today, status=status)
+    today.refresh_from_db()
+    assert today.status == "completed" and today.arrived_at is not None
+    assert SlotClaim.objects.filter(appointment=today).exists()
+
+
+def test_a_no_show_is_marked_once_its_time_has_come_and_frees_it(personas, today, clock):
+    actor = actor_for(personas.reception)
+    with pytest.raises(InvalidInput, match="once the appointment's time has come"):
+        appointment_status_set(actor=actor, appointment=today, status="no_show")
+    clock.advance(hours=1, minutes=10)
+    appointment_status_set(actor=actor, appointment=today, status="no_show")
+    assert not SlotClaim.objects.filter(appointment=today).exists()
+    with pytest.raises(InvalidInput, match="cannot become arrived"):
+        appointment_status_set(actor=actor, appointment=today, status="arrived")
+
+
+def test_a_cancellation_keeps_who_cancelled_and_whether_it_was_late(personas, clock):
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    early = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                              days_ahead=3)
+    late = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                             days_ahead=1)
+    clock.current = late.starts_at - timedelta(hours=5)  # inside the 24-hour notice
+    appointment_cancel(appointment=late)
+    appointment_cancel(appointment=early, by="clinic", actor=actor_for(personas.owner))
+    late.refresh_from_db()
+    early.refresh_from_db()
+    assert (late.cancelled_by, late.cancelled_late) == ("patient", True)
+    assert (early.cancelled_by, early.cancelled_late) == ("clinic", False)
+
+
+@pytest.mark.parametrize("role", ["reception", "nurse", "practitioner", "owner"])
+def test_every_role_marks_an_arrival_at_the_desk(client_as, personas, today, role):
+    client = client_as(personas.of(role))
+    page = client.get("/desk/").content.decode()
+    assert today.patient.full_name in page and "Arrived" in page
+    client.post(f"/appointments/{today.pk}/status/", {"status": "arrived"})
+    today.refresh_from_db()
+    assert today.status == "arrived"
+
+
+def test_another_clinic_cannot_see_or_mark_the_appointment(client_as, personas, today):
+    client = client_as(personas.outsider)
+    assert today.patient.full_name not in client.get("/desk/").content.decode()
+    assert client.post(f"/appointments/{today.pk}/status/",
+                       {"status": "arrived"}).status_code == 404
+    today.refresh_from_db()
+    assert today.status == "booked"
+
+
+def test_reception_lands_on_the_desk(client_as, personas):
+    assert client_as(personas.reception).get("/").url == "/desk/"
+
+
+def test_the_api_moves_an_appointment_along_with_the_same_rules(
+        client, personas, today, api_headers):
+    headers = api_headers(personas.reception)
+    url = f"/api/v1/appointments/{today.pk}/status"
+    arrived = client.post(url, json.dumps({"status": "arrived"}),
+                          content_type="application/json", **headers)
+    assert arrived.status_code == 200 and arrived.json()["status"] == "arrived"
+    assert_matches_schema(arrived, "/api/v1/appointments/{appointment_id}/status", "post")
+    refused = client.post(url, json.dumps({"status": "booked"}),
+                          content_type="application/json", **headers)
+    assert refused.status_code == 400 and refused.json()["field"] == "status"
+    other = client.post(url, json.dumps({"status": "completed"}),
+                        content_type="application/json", **api_headers(personas.outsider))
+    assert other.status_code == 404
+    assert Appointment.objects.get(pk=today.pk).status == "arrived"

@@ -40,11 +40,13 @@ WORDS = {
            "register": "Enregistrer un patient", "consultation": "Questionnaire d’admission",
            "find": "Mésothérapie près de chez vous", "city": "Ville",
            "intake": "Avant votre consultation", "switch": "English",
+           "desk": "Aujourd’hui à l’accueil",
            "switched": "Before your consultation"},
     "en": {"email": "Email", "password": "Password", "log in": "Log in",
            "register": "Register a patient", "consultation": "Intake questionnaire",
            "find": "Mesotherapy near you", "city": "Town or city",
            "intake": "Before your consultation", "switch": "Français",
+           "desk": "Today at the desk",
            "switched": "Avant votre consultation"},
 }
 
@@ -78,6 +80,22 @@ def test_staff_patients_and_the_public_read_their_language_at_every_width(
     page.get_by_role("link", name=words["consultation"]).wait_for()
     assert _fits(page), "the patient record is wider than the screen"
     shot(page, f"lang-{language}-{width}-record")
+    # The calendar as a time grid, a day and a week, and the desk.
+    from tests.factories import book_consultation
+
+    booked = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                               days_ahead=1)
+    day = booked.starts_at.astimezone(personas.clinic.zoneinfo).date().isoformat()
+    page.goto(f"/calendar/?date={day}")
+    page.locator(".tg-appt").first.wait_for()
+    shot(page, f"lang-{language}-{width}-calendar-day")
+    page.goto(f"/calendar/?view=week&date={day}")
+    page.locator(".tg-appt").first.wait_for()
+    shot(page, f"lang-{language}-{width}-calendar-week")
+    page.goto("/desk/")
+    page.get_by_role("heading", name=words["desk"]).wait_for()
+    assert _fits(page), "the desk is wider than the screen"
+    shot(page, f"lang-{language}-{width}-desk")
     page.goto("/catalogue/indications/")
     assert ("Cuir chevelu" if language == "fr" else "Scalp") in page.content()
     shot(page, f"lang-{language}-{width}-catalogue")

@@ -25,7 +25,8 @@ PURE_MODULES = {
     "core.clock", "core.errors", "core.languages", "core.rows", "core.csv_export",
     "core.links", "core.timeline",
     "safety.rules", "courses.schedule", "courses.zones", "outcomes.stats",
-    "outcomes.photo_analysis", "booking.slots", "booking.gazetteer", "aftercare.escalation",
+    "outcomes.photo_analysis", "booking.slots", "booking.gazetteer", "booking.grid",
+    "aftercare.escalation",
     "patients.search_keys", "consultation.images", "consultation.forms",
 }
 LAYER_OF_NAME = {

@@ -15,7 +15,7 @@ ENDPOINTS = ["/api/v1/patients", "/api/v1/appointments", "/api/v1/products",
              "/api/v1/lots"]
 # Pages: the session, the user, the second factor and the memberships come first (4 or 5
 # statements); API answers: the token, the list, and for patient data its audit event.
-EXPECTED = {"/patients/": 9, "/calendar/?view=week": 10, "/clinic/members/": 8,
+EXPECTED = {"/patients/": 9, "/calendar/?view=week": 12, "/clinic/members/": 8,
             "/clinic/audit/": 11, "/clinic/products/": 12, "/api/v1/patients": 3,
             "/api/v1/appointments": 3, "/api/v1/products": 3, "/api/v1/lots": 2}
 

@@ -89,7 +89,7 @@ class Record:
 
 PAGES = ["/patients/{patient}/", "/patients/{patient}/timeline/",
          "/patients/{patient}/summary.pdf", "/plans/{plan}/", "/sessions/{session}/",
-         "/patients/?q={name}", "/calendar/?view=day&day={day}",
+         "/patients/?q={name}", "/calendar/?view=day&date={day}",
          "/patients/{patient}/checklist/"]
 ENDPOINTS = ["/api/v1/patients/{patient}/intakes", "/api/v1/patients/{patient}/allergy-tests",
              "/api/v1/patients/{patient}/consents", "/api/v1/patients/{patient}/plans",
@@ -122,7 +122,7 @@ def _costs(record: Record, client, api_headers) -> dict[str, int]:
 EXPECTED = {
     "/patients/{patient}/": 21, "/patients/{patient}/timeline/": 20,
     "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 15, "/sessions/{session}/": 12,
-    "/patients/?q={name}": 8, "/calendar/?view=day&day={day}": 9,
+    "/patients/?q={name}": 8, "/calendar/?view=day&date={day}": 11,
     "/patients/{patient}/checklist/": 24,
     "/api/v1/patients/{patient}/intakes": 4, "/api/v1/patients/{patient}/allergy-tests": 5,
     "/api/v1/patients/{patient}/consents": 4, "/api/v1/patients/{patient}/plans": 8,

@@ -271,9 +271,11 @@ def working_hours_of(*, members: list[Membership]) -> list[WorkingHours]:
     return list(WorkingHours.objects.filter(membership__in=members).order_by("start"))
 
 
-def upcoming_time_off(*, clinic: Clinic) -> list[TimeOff]:
-    """The clinic's time off that has not ended, in the clinic's today, by first day."""
-    return list(TimeOff.objects.filter(clinic=clinic, last_day__gte=moments.today(clinic))
+def upcoming_time_off(*, clinic: Clinic, since: date | None = None) -> list[TimeOff]:
+    """The clinic's time off that has not ended by ``since`` (the clinic's today unless
+    given), by first day."""
+    return list(TimeOff.objects.filter(clinic=clinic,
+                                       last_day__gte=since or moments.today(clinic))
                 .select_related("membership__user").order_by("first_day"))
 
 

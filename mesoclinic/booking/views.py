@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mesoclinic.booking import gazetteer
+from mesoclinic.booking import gazetteer, grid
 from mesoclinic.booking.ics import feed_ics
 from mesoclinic.booking.models import (
     NEXT_STATUSES,
@@ -253,24 +254,72 @@ def manage_booking(request: HttpRequest, appointment: Any, token: str) -> HttpRe
 # Staff ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GridColumn:
+    title: str
+    day: date
+    open_spans: list[grid.Span]
+    off: bool
+    blocks: list[tuple[Any, grid.Span, int, int]]  # appointment, place, lane, lanes
+
+
 @staff_view()
 def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
-    today = moments.today(actor.clinic)
+    """The calendar as a time grid: a day with its practitioners as columns, or a week with
+    its days as columns (appointments of the same time side by side); working hours are
+    open, the rest and time off shaded, appointments placed by their time and length."""
+    clinic = actor.clinic
+    today = moments.today(clinic)
     first = query_date(request.GET, "date") or today
     view = "week" if request.GET.get("view") == "week" else "day"
     days = 7 if view == "week" else 1  # a week is the seven days from the chosen one
     appointments = calendar(actor=actor, first=first, days=days)
     members = list(bookable_members(clinic_ids=[actor.clinic_id]))
+    hours = working_hours_of(members=members)
+    away = upcoming_time_off(clinic=clinic, since=first)
     dates = [first + timedelta(days=i) for i in range(days)]
-    # One row per practitioner, one column per day.
-    rows = [(member, [(day, [a for a in appointments if a.practitioner_id == member.user_id
-                             and moments.local_day(a.starts_at, actor.clinic) == day])
-                      for day in dates]) for member in members]
+
+    def local(moment: datetime) -> time:
+        return moment.astimezone(clinic.zoneinfo).time()
+
+    def periods(day: date, member_ids: set[int]) -> list[tuple[time, time]]:
+        return [(h.start, h.end) for h in hours
+                if h.weekday == day.weekday() and h.membership_id in member_ids]
+
+    def is_off(day: date, member_id: int | None) -> bool:
+        return any(t.first_day <= day <= t.last_day
+                   and (t.membership_id is None or t.membership_id == member_id)
+                   for t in away)
+
+    cells = [(member, day) for day in dates for member in members] if view == "day" \
+        else [(None, day) for day in dates]
+    first_hour, last_hour = grid.grid_hours(
+        [p for _m, day in cells for p in periods(day, {m.pk for m in members})],
+        [(local(a.starts_at), local(a.ends_at)) for a in appointments])
+    columns = []
+    for member, day in cells:
+        mine = [a for a in appointments if moments.local_day(a.starts_at, clinic) == day
+                and (member is None or a.practitioner_id == member.user_id)]
+        placed = grid.lanes([(grid.minutes(local(a.starts_at)), grid.minutes(local(a.ends_at)))
+                             for a in mine])
+        open_periods = periods(day, {member.pk} if member else {m.pk for m in members})
+        columns.append(GridColumn(
+            title=member.user.full_name if member else "",
+            day=day,
+            open_spans=[grid.span(s, e, first_hour=first_hour, last_hour=last_hour)
+                        for s, e in open_periods],
+            off=is_off(day, member.pk if member else None) if member or not members
+            else all(is_off(day, m.pk) for m in members),
+            blocks=[(a, grid.span(local(a.starts_at), local(a.ends_at), first_hour=first_hour,
+                                  last_hour=last_hour), lane, count)
+                    for a, (lane, count) in zip(mine, placed, strict=True)]))
     return render(request, "booking/calendar.html", {
-        "first": first, "view": view, "rows": rows, "dates": dates, "members": members,
-        "step": timedelta(days=days), "previous": first - timedelta(days=days),
-        "next": first + timedelta(days=days), "today": today,
-        "sees_medical_detail": actor.role != Role.RECEPTION})
+        "first": first, "view": view, "columns": columns, "dates": dates, "members": members,
+        "hour_marks": [(h, round(100 * (h - first_hour) / (last_hour - first_hour), 3))
+                       for h in range(first_hour, last_hour)],
+        "grid_height": (last_hour - first_hour) * 56,
+        "previous": first - timedelta(days=days), "next": first + timedelta(days=days),
+        "today": today, "sees_medical_detail": actor.role != Role.RECEPTION})
 
 
 @staff_view()

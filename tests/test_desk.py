@@ -101,3 +101,45 @@ def test_the_api_moves_an_appointment_along_with_the_same_rules(
                         content_type="application/json", **api_headers(personas.outsider))
     assert other.status_code == 404
     assert Appointment.objects.get(pk=today.pk).status == "arrived"
+
+
+def test_a_refused_move_says_why_in_words(personas, clock):
+    from datetime import time as clock_time
+
+    from mesoclinic.booking.services import (
+        HoursIn,
+        appointment_move,
+        time_off_add,
+        working_hours_set,
+    )
+    from mesoclinic.core import moments
+    from mesoclinic.core.errors import MesoclinicError
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    owner = actor_for(personas.owner)
+    # Mondays to Fridays, 9:00–17:00 only.
+    working_hours_set(actor=owner, membership=personas.practitioner,
+                      hours=[HoursIn(d, clock_time(9), clock_time(17)) for d in range(5)])
+    appointment = next(a for a in [book_consultation(
+        clinic=personas.clinic, member=personas.practitioner, days_ahead=n) for n in (1, 2, 3)]
+        if moments.local_day(a.starts_at, personas.clinic).weekday() < 5)
+    today = moments.today(personas.clinic)
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    tz = personas.clinic.zoneinfo
+
+    def refusal(day, hour, minute=0):
+        from datetime import datetime
+
+        with pytest.raises(MesoclinicError) as refused:
+            appointment_move(appointment=appointment, actor=owner,
+                             starts_at=datetime(day.year, day.month, day.day, hour, minute,
+                                                tzinfo=tz))
+        return refused.value.message
+
+    name = personas.practitioner.user.full_name
+    assert refusal(sunday, 10) == f"{name} does not work on {moments.day_text(sunday, 'weekday')}."
+    monday = sunday + timedelta(days=1)
+    assert refusal(monday, 16, 45).startswith(f"{name} works 09:00–17:00 on ")
+    time_off_add(actor=owner, membership=personas.practitioner, first_day=monday,
+                 last_day=monday, reason="Congress")
+    assert refusal(monday, 10) == f"{name} is away on {moments.day_text(monday, 'weekday')}."

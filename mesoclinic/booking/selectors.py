@@ -185,23 +185,45 @@ def _day_hours(membership: Membership, day: date) -> DayHours:
         for h in WorkingHours.objects.filter(membership=membership, weekday=day.weekday())))
 
 
-def time_offered(*, membership: Membership, appointment_type: AppointmentType,
-                 starts_at: datetime, not_before: datetime) -> bool:
-    """Whether the practitioner's hours offer this start: on the grid of a working window
-    of that day, long enough for the appointment, no day off. Reads the hours the
-    practitioner was loaded with for that day, else asks: whether someone holds the time
-    is for the slot claims to say, in the write."""
+def time_refusal(*, membership: Membership, appointment_type: AppointmentType,
+                 starts_at: datetime, not_before: datetime) -> str | None:
+    """Why the practitioner's hours do not offer this start, in words — a day off, a day
+    they do not work, a time outside their hours or too short for the appointment, too
+    soon — or None when they do. Reads the hours the practitioner was loaded with for that
+    day, else asks: whether someone holds the time is for the slot claims to say."""
     tz = membership.clinic.zoneinfo
-    day = starts_at.astimezone(tz).date()
+    local = starts_at.astimezone(tz)
+    day = local.date()
     known: DayHours | None = getattr(membership, "booking_day", None)
     day_hours = known if known is not None and known.day == day else \
         _day_hours(membership, day)
-    if day_hours.off or not day_hours.hours:
-        return False
+    who = membership.user.full_name
+    if day_hours.off:
+        return _("%(who)s is away on %(day)s.") % {"who": who,
+                                                   "day": moments.day_text(day, "weekday")}
+    if not day_hours.hours:
+        return _("%(who)s does not work on %(weekday)s.") % {
+            "who": who, "weekday": moments.day_text(day, "weekday")}
+    if starts_at < not_before:
+        return _("This time is too soon to book online: choose a later one, or call the "
+                 "clinic.")
     working = slots.windows(first=day, last=day, hours=list(day_hours.hours), days_off=set(),
                             tz=tz)
-    return slots.offers(start=starts_at, working=working, step=STEP, not_before=not_before,
-                        duration=timedelta(minutes=appointment_type.duration_minutes))
+    minutes = appointment_type.duration_minutes
+    if slots.offers(start=starts_at, working=working, step=STEP, not_before=not_before,
+                    duration=timedelta(minutes=minutes)):
+        return None
+    hours = ", ".join(f"{h.start:%H:%M}–{h.end:%H:%M}" for h in sorted(
+        day_hours.hours, key=lambda h: h.start))
+    return _("%(who)s works %(hours)s on %(day)s: %(minutes)d minutes from %(time)s do not "
+             "fit.") % {"who": who, "hours": hours, "day": moments.day_text(day, "weekday"),
+                        "minutes": minutes, "time": f"{local:%H:%M}"}
+
+
+def time_offered(*, membership: Membership, appointment_type: AppointmentType,
+                 starts_at: datetime, not_before: datetime) -> bool:
+    return time_refusal(membership=membership, appointment_type=appointment_type,
+                        starts_at=starts_at, not_before=not_before) is None
 
 
 # A treatment booked on its own reads this in its write: written out, see core.rows.

@@ -40,7 +40,7 @@ from mesoclinic.booking.selectors import (
     manage_token,
     practitioner_for_booking,
     sessions_waiting_for_a_time,
-    time_offered,
+    time_refusal,
 )
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
@@ -145,11 +145,11 @@ def appointment_check(*, clinic: Clinic, membership: Membership,
     now = clock.now()
     if starts_at < now:
         raise InvalidInput(_("This time has passed."), field="starts_at")
-    if check_hours and not time_offered(
-            membership=membership, appointment_type=appointment_type, starts_at=starts_at,
-            not_before=now if channel != "online" else now + LEAD_TIME):
-        raise SlotTaken(_("This time is not available any more. Choose another one."),
-                        field="starts_at")
+    refusal = time_refusal(
+        membership=membership, appointment_type=appointment_type, starts_at=starts_at,
+        not_before=now if channel != "online" else now + LEAD_TIME) if check_hours else None
+    if refusal is not None:
+        raise SlotTaken(refusal, field="starts_at")
     if appointment_type.kind == AppointmentKind.TREATMENT and patient is not None:
         return treatment_allowed(patient=patient, membership=membership, starts_at=starts_at)
     return []

@@ -445,3 +445,48 @@ def test_moving_and_cancelling_update_the_one_event_in_the_patients_calendar(
     assert (method, cancelled_uid, str(event["status"])) == ("CANCEL", uid, "CANCELLED")
     assert cancelled_sequence > moved_sequence
     assert f"/clinics/{bookable.clinic.slug}/" in cancelled.body
+
+
+def test_the_clinic_page_groups_free_times_by_day_and_practitioner_and_keeps_choices(
+        bookable, client):
+    page = client.get(f"/clinics/{bookable.clinic.slug}/").content.decode()
+    practitioner, nurse = bookable.practitioner.user, bookable.nurse.user
+    assert page.count('<section class="freeday"') == 3  # a few days at a time
+    assert practitioner.full_name in page and nurse.full_name in page
+    initials = "".join(p[0] for p in practitioner.full_name.split()[:2]).upper()
+    assert f'<span class="avatar" aria-hidden="true">{initials}</span>' in page
+    assert "Any practitioner" in page
+    # One practitioner chosen: only their times, and every link keeps the choice.
+    only = client.get(f"/clinics/{bookable.clinic.slug}/",
+                      {"practitioner": nurse.pk, "kind": "consultation"}).content.decode()
+    assert f"<strong>{practitioner.full_name}</strong>" not in only
+    assert f"practitioner={nurse.pk}&amp;from=" in only
+    assert "back=" in only
+
+
+def test_the_booking_form_shows_what_when_how_long_how_much_and_the_policy(
+        bookable, client):
+    from mesoclinic.booking.models import AppointmentType
+
+    AppointmentType.objects.filter(clinic=bookable.clinic, kind="consultation").update(
+        price="45.00")
+    [slot, *_rest], _type = next_free(bookable)
+    query = urlencode({"kind": "consultation", "practitioner": bookable.practitioner.user_id,
+                       "start": slot.starts_at.isoformat(),
+                       "back": f"/clinics/{bookable.clinic.slug}/?kind=a"})
+    page = client.get(f"/clinics/{bookable.clinic.slug}/book/?{query}").content.decode()
+    assert "45.00 EUR" in page or "45.00 GBP" in page
+    assert "30 min" in page or "min)" in page
+    assert "free of charge up to 24 hours before" in page
+    assert f'href="/clinics/{bookable.clinic.slug}/?kind=a"' in page
+    elsewhere = client.get(f"/clinics/{bookable.clinic.slug}/book/?" + urlencode({
+        "kind": "consultation", "practitioner": bookable.practitioner.user_id,
+        "start": slot.starts_at.isoformat(), "back": "javascript:alert(1)"}))
+    assert "javascript:" not in elsewhere.content.decode()
+
+
+def test_a_to_date_before_the_from_date_is_said_plainly(bookable, client):
+    today = timezone.localdate()
+    page = client.get("/find/", {"place": "Lyon", "from": (today + timedelta(days=5))
+                                 .isoformat(), "to": today.isoformat()}).content.decode()
+    assert "The “To” date is before the “From” date" in page

@@ -40,13 +40,17 @@ WORDS = {
            "register": "Enregistrer un patient", "consultation": "Questionnaire d’admission",
            "find": "Mésothérapie près de chez vous", "city": "Ville",
            "intake": "Avant votre consultation", "switch": "English",
-           "desk": "Aujourd’hui à l’accueil",
+           "desk": "Aujourd’hui à l’accueil", "use location": "Utiliser ma position",
+           "refused": "Votre navigateur n’a pas partagé votre position",
+           "policy": "sans frais jusqu’à 24 heures avant",
            "switched": "Before your consultation"},
     "en": {"email": "Email", "password": "Password", "log in": "Log in",
            "register": "Register a patient", "consultation": "Intake questionnaire",
            "find": "Mesotherapy near you", "city": "Town or city",
            "intake": "Before your consultation", "switch": "Français",
-           "desk": "Today at the desk",
+           "desk": "Today at the desk", "use location": "Use my location",
+           "refused": "Your browser did not share your position",
+           "policy": "free of charge up to 24 hours before",
            "switched": "Avant votre consultation"},
 }
 
@@ -107,6 +111,21 @@ def test_staff_patients_and_the_public_read_their_language_at_every_width(
     page.get_by_label(words["city"]).fill("Lyon")
     assert _fits(page), "the search is wider than the screen"
     shot(page, f"lang-{language}-{width}-find")
+    # "Use my location", refused (the browser grants no position here): said in words.
+    page.get_by_role("button", name=words["use location"]).click()
+    page.locator("#location-error").wait_for()
+    assert words["refused"] in page.locator("#location-error").inner_text()
+
+    # The clinic page: times by day and practitioner; a time opens the summary with the
+    # price and the cancellation policy, and a way back to the same times.
+    page.goto(f"/clinics/{personas.clinic.slug}/")
+    page.locator(".freeday").first.wait_for()
+    assert _fits(page), "the clinic page is wider than the screen"
+    shot(page, f"lang-{language}-{width}-clinic")
+    page.locator("a.slot").first.click()
+    page.get_by_text(words["policy"]).wait_for()
+    assert _fits(page), "the booking form is wider than the screen"
+    shot(page, f"lang-{language}-{width}-book")
 
     # The patient's link opens in the patient's language; the switch changes it.
     key = intake_link_make(actor=actor_for(personas.practitioner), patient=patient)

@@ -102,6 +102,11 @@ def find(request: HttpRequest) -> HttpResponse:
     last = min(asked_last or horizon, horizon)
     place = None
     error = None
+    if asked_first and asked_last and asked_last < asked_first:
+        # Said plainly, rather than answering that nothing is free.
+        error = _("The “To” date is before the “From” date: choose a “To” date on or after "
+                  "%(first)s.") % {"first": moments.day_text(asked_first, "longdate")}
+        last = horizon
     try:
         lat, lon = float(params["lat"]), float(params["lon"])
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -146,26 +151,44 @@ def listed_clinic_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
+# The public clinic page shows a few days at a time, each practitioner's times together.
+DAYS_SHOWN = 3
+TIMES_SHOWN = 12
+
+
+def initials(name: str) -> str:
+    return "".join(part[0] for part in name.split()[:2]).upper()
+
+
 @listed_clinic_page
 def clinic_page(request: HttpRequest, clinic: Clinic) -> HttpResponse:
+    """The clinic's treatments, prices and practitioners, and its free times: a few days at
+    a time, grouped by day and by practitioner (or one practitioner, if the patient
+    chooses), with the choices kept from page to page."""
     types = [t for t in appointment_types(clinic=clinic) if t.bookable_online]
     kind = request.GET.get("kind", AppointmentKind.CONSULTATION)
     chosen = next((t for t in types if t.kind == kind), types[0] if types else None)
     members = list(bookable_members(clinic_ids=[clinic.pk]))
+    wanted = clinic_member(clinic_id=clinic.pk, user_id=request.GET.get("practitioner"))
+    shown = [m for m in members if wanted is None or m.user_id == wanted.user_id]
     today = moments.today(clinic)
     try:
         first = max(query_date(request.GET, "from") or today, today)
     except MesoclinicError as error:
         return render_error(request, error)
+    dates = [first + timedelta(days=i) for i in range(DAYS_SHOWN)]
     days = []
-    if chosen is not None:
-        free = free_times(members=members, appointment_type=chosen, first=first,
-                          last=first + timedelta(days=6)).get(clinic.pk, [])
-        grouped: dict[date, list[Any]] = defaultdict(list)
+    if chosen is not None and shown:
+        free = free_times(members=shown, appointment_type=chosen, first=dates[0],
+                          last=dates[-1]).get(clinic.pk, [])
+        by_day: dict[tuple[date, int], list[Any]] = defaultdict(list)
         for f in free:
-            grouped[f.starts_at.astimezone(clinic.zoneinfo).date()].append(f)
-        days = [(first + timedelta(days=i), grouped.get(first + timedelta(days=i), []))
-                for i in range(7)]
+            by_day[(f.starts_at.astimezone(clinic.zoneinfo).date(), f.membership.user_id)] \
+                .append(f)
+        days = [(day, [(m, initials(m.user.full_name), by_day[(day, m.user_id)][:TIMES_SHOWN],
+                        max(0, len(by_day[(day, m.user_id)]) - TIMES_SHOWN))
+                       for m in shown])
+                for day in dates]
     hours = defaultdict(list)
     for h in working_hours_of(members=members):
         hours[h.weekday].append(h)
@@ -173,11 +196,14 @@ def clinic_page(request: HttpRequest, clinic: Clinic) -> HttpResponse:
                for i, day_name in enumerate([_("Monday"), _("Tuesday"), _("Wednesday"),
                                              _("Thursday"), _("Friday"), _("Saturday"),
                                              _("Sunday")])]
+    filters = {"kind": chosen.kind if chosen else "", "practitioner": wanted.user_id
+               if wanted else ""}
     return render(request, "booking/clinic.html", {
         "clinic": clinic, "types": types, "chosen": chosen, "members": members,
-        "offers": clinic_offers(clinic=clinic), "days": days, "first": first,
-        "previous": first - timedelta(days=7) if first > today else None,
-        "next": first + timedelta(days=7), "opening": opening})
+        "wanted": wanted, "offers": clinic_offers(clinic=clinic), "days": days,
+        "first": first, "filters": filters,
+        "previous": max(first - timedelta(days=DAYS_SHOWN), today) if first > today else None,
+        "next": first + timedelta(days=DAYS_SHOWN), "opening": opening})
 
 
 @require_http_methods(["GET", "POST"])
@@ -214,7 +240,11 @@ def book(request: HttpRequest, clinic: Clinic) -> HttpResponse:
                 errors = {error.field or "form": [error.message]}
     return render(request, "booking/book.html", {
         "clinic": clinic, "member": member, "type": appointment_type, "starts_at": starts_at,
-        "values": request.POST, "errors": errors, "refused": refused},
+        "values": request.POST, "errors": errors, "refused": refused,
+        "ends_at": starts_at + timedelta(minutes=appointment_type.duration_minutes),
+        # Back to the times the patient was looking at: this clinic's page only.
+        "back": back if (back := source.get("back", "")).startswith(
+            f"/clinics/{clinic.slug}/") else ""},
         status=400 if (errors or refused) else 200)
 
 

@@ -24,11 +24,19 @@
     }
     if (button && navigator.geolocation) {
       button.addEventListener("click", function () {
+        var message = document.getElementById("location-error");
         navigator.geolocation.getCurrentPosition(function (position) {
           document.getElementById("f_lat").value = position.coords.latitude.toFixed(5);
           document.getElementById("f_lon").value = position.coords.longitude.toFixed(5);
           document.getElementById("find-form").submit();
-        });
+        }, function (error) {
+          // Refused or failed: say so, and where to type instead.
+          if (message) {
+            message.textContent = error.code === 1 ? message.dataset.refused : message.dataset.failed;
+            message.hidden = false;
+          }
+          if (place) place.focus();
+        }, {timeout: 10000});
       });
     } else if (button) {
       button.hidden = true;

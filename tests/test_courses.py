@@ -438,3 +438,28 @@ def test_the_patient_page_stays_within_20_queries_with_15_sessions_and_60_photos
     large = queries()
     assert large == small
     assert large <= 20
+
+
+def test_the_chart_starts_from_the_last_point_and_repeats_it(client_as, personas, course):
+    import re
+
+    from mesoclinic.courses.models import Injection
+
+    session = session_start(actor=actor_for(personas.practitioner),
+                            session=booked_first_session(personas, course["plan"]))
+    client = client_as(personas.practitioner)
+    url = reverse("session_chart", args=[session.pk])
+    client.post(url, {"lot": course["lot"].pk, "chart_map": "face", "x": "60", "y": "145",
+                      "volume_ml": "0.25", "depth_mm": "3", "passes": "2"})
+    page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    assert re.search(rf'<option value="{course["lot"].pk}" selected', page)
+    assert 'name="volume_ml" inputmode="decimal" required value="0.25"' in page
+    assert 'id="id_passes" name="passes" inputmode="numeric" value="2"' in page
+    form = re.search(r'<form method="post" action="[^"]+" class="repeat">(.*?)</form>', page,
+                     re.S).group(1)
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    client.post(url, values)
+    points = list(Injection.objects.filter(session=session).order_by("id"))
+    assert len(points) == 2
+    first, repeated = ((p.x, p.y, p.volume_ml, p.depth_mm, p.passes, p.lot_id) for p in points)
+    assert first == repeated

@@ -216,10 +216,22 @@ def injection_remove_view(request: HttpRequest, actor: Actor, injection_id: int
 # Sessions ---------------------------------------------------------------------------
 
 
+def _chart_defaults(plan: Any, injections: list[Any]) -> dict[str, Any]:
+    """What the charting form starts from: the last point's lot, volume, depth, passes and
+    map (a course is charted point after point alike), else the plan's depth."""
+    last = next((i for i in reversed(injections) if i.removed_at is None), None)
+    if last is not None:
+        return {"lot": last.lot_id, "volume_ml": last.volume_ml, "depth_mm": last.depth_mm,
+                "passes": last.passes, "chart_map": last.chart_map, "last": last}
+    return {"lot": None, "volume_ml": "0.1", "depth_mm": plan.depth_min_mm or "2",
+            "passes": 1, "chart_map": None, "last": None}
+
+
 def _session_context(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]:
     injections = session_injections(session=session)
     plan = session.plan
     return {
+        "chart_defaults": _chart_defaults(plan, injections),
         "session": session, "plan": plan, "patient": session.patient,
         "maps": list(zones.MAPS.values()), "injections": injections,
         "totals": product_totals(injections),

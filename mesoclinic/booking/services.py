@@ -4,10 +4,11 @@ moves, confirmation emails with an .ics, reminders, calendar feeds, availability
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -444,51 +445,53 @@ def _manage_url(appointment: Appointment) -> str:
                                                    args=[manage_token(appointment)])
 
 
-def confirmation_send(*, appointment_id: int) -> bool:
-    """The booking's confirmation, or for a move the news of the new time; its .ics is the
-    same calendar event as before, updated."""
+def _appointment_email(*, appointment_id: int, status: str, template: str,
+                       subject: Callable[[Appointment], str], attachment: str,
+                       **context: Callable[[Appointment], Any]) -> bool:
+    """One email about one appointment, in the patient's language, with the .ics of its
+    calendar event; sent only while the appointment is still in ``status``."""
     appointment = Appointment.objects.select_related(
         "clinic", "patient", "type", "practitioner", "moved_from").get(pk=appointment_id)
-    if appointment.status != AppointmentStatus.BOOKED or not appointment.patient.email:
+    if appointment.status != status or not appointment.patient.email:
         return False
     clinic = appointment.clinic
     with translation.override(patient_language(appointment.patient, clinic)):
-        body = render_to_string("booking/confirmation_email.txt", {
+        body = render_to_string(template, {
             "appointment": appointment, "clinic": clinic,
             "local": appointment.starts_at.astimezone(clinic.zoneinfo),
-            "before": appointment.moved_from.starts_at.astimezone(clinic.zoneinfo)
-            if appointment.moved_from else None,
-            "manage_url": _manage_url(appointment)})
-        subject = (_("Your appointment at %(clinic)s has moved") if appointment.moved_from
-                   else _("Your appointment at %(clinic)s")) % {"clinic": clinic.name}
-        message = EmailMessage(subject=subject, body=body,
+            **{name: value(appointment) for name, value in context.items()}})
+        message = EmailMessage(subject=subject(appointment), body=body,
                                from_email=settings.DEFAULT_FROM_EMAIL,
                                to=[appointment.patient.email])
-        message.attach("appointment.ics", appointment_ics(appointment), "text/calendar")
+        message.attach(attachment, appointment_ics(appointment), "text/calendar")
     message.send()
     return True
+
+
+def confirmation_send(*, appointment_id: int) -> bool:
+    """The booking's confirmation, or for a move the news of the new time; its .ics is the
+    same calendar event as before, updated."""
+    return _appointment_email(
+        appointment_id=appointment_id, status=AppointmentStatus.BOOKED,
+        template="booking/confirmation_email.txt", attachment="appointment.ics",
+        subject=lambda a: (_("Your appointment at %(clinic)s has moved") if a.moved_from
+                           else _("Your appointment at %(clinic)s")) % {
+                               "clinic": a.clinic.name},
+        before=lambda a: a.moved_from.starts_at.astimezone(a.clinic.zoneinfo)
+        if a.moved_from else None,
+        manage_url=_manage_url)
 
 
 def cancellation_send(*, appointment_id: int) -> bool:
     """The patient's word that the appointment is cancelled, with the .ics that removes it
     from their calendar."""
-    appointment = Appointment.objects.select_related(
-        "clinic", "patient", "type", "practitioner").get(pk=appointment_id)
-    if appointment.status != AppointmentStatus.CANCELLED or not appointment.patient.email:
-        return False
-    clinic = appointment.clinic
-    with translation.override(patient_language(appointment.patient, clinic)):
-        body = render_to_string("booking/cancellation_email.txt", {
-            "appointment": appointment, "clinic": clinic,
-            "local": appointment.starts_at.astimezone(clinic.zoneinfo),
-            "book_url": settings.SITE_URL.rstrip("/") + reverse("clinic_page",
-                                                                 args=[clinic.slug])})
-        message = EmailMessage(
-            subject=_("Your appointment at %(clinic)s is cancelled") % {"clinic": clinic.name},
-            body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[appointment.patient.email])
-        message.attach("cancelled.ics", appointment_ics(appointment), "text/calendar")
-    message.send()
-    return True
+    return _appointment_email(
+        appointment_id=appointment_id, status=AppointmentStatus.CANCELLED,
+        template="booking/cancellation_email.txt", attachment="cancelled.ics",
+        subject=lambda a: _("Your appointment at %(clinic)s is cancelled") % {
+            "clinic": a.clinic.name},
+        book_url=lambda a: settings.SITE_URL.rstrip("/") + reverse("clinic_page",
+                                                                    args=[a.clinic.slug]))
 
 
 def course_schedule_send(*, appointment_ids: list[int], cancelled_ids: list[int],

@@ -143,3 +143,55 @@ def test_a_refused_move_says_why_in_words(personas, clock):
     time_off_add(actor=owner, membership=personas.practitioner, first_day=monday,
                  last_day=monday, reason="Congress")
     assert refusal(monday, 10) == f"{name} is away on {moments.day_text(monday, 'weekday')}."
+
+
+def _statements(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    assert response.status_code in (200, 302), response.status_code
+    return len(queries)
+
+
+def test_the_desk_the_status_step_and_the_public_clinic_page_cost_the_same_whatever_the_day(
+        client, client_as, personas, clock, api_headers):
+    """Exact statements, the same with one appointment today and with three (no query per
+    row); the public page the same with one practitioner and with two."""
+    import json
+
+    from mesoclinic.core import moments
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner, personas.nurse)
+    booked = [book_consultation(clinic=personas.clinic, member=member, days_ahead=1)
+              for member in (personas.practitioner, personas.nurse, personas.practitioner)]
+    clock.current = min(a.starts_at for a in booked) - timedelta(hours=1)
+    assert moments.local_day(booked[0].starts_at, personas.clinic) == \
+        moments.today(personas.clinic)
+    desk = client_as(personas.reception)
+    desk.get("/")  # a session's first page also reads the user's second factor
+    costs = {"desk": _statements(lambda: desk.get("/desk/"))}
+    from mesoclinic.booking.services import appointment_cancel
+
+    appointment_cancel(appointment=booked[2])
+    appointment_cancel(appointment=booked[1])
+    costs["desk, one left"] = _statements(lambda: desk.get("/desk/"))
+    costs["arrived"] = _statements(lambda: desk.post(
+        f"/appointments/{booked[0].pk}/status/", {"status": "arrived"}))
+    headers = api_headers(personas.reception)
+    costs["api in treatment"] = _statements(lambda: client.post(
+        f"/api/v1/appointments/{booked[0].pk}/status",
+        json.dumps({"status": "in_treatment"}), content_type="application/json", **headers))
+    public = client.get  # the public page, anonymous
+    costs["clinic page"] = _statements(lambda: public(f"/clinics/{personas.clinic.slug}/"))
+    costs["clinic page, one practitioner"] = _statements(lambda: public(
+        f"/clinics/{personas.clinic.slug}/", {"practitioner": personas.nurse.user_id}))
+    open_clinic_for_booking(personas.clinic, personas.owner)  # a third practitioner
+    costs["clinic page, three practitioners"] = _statements(
+        lambda: public(f"/clinics/{personas.clinic.slug}/"))
+    assert costs["desk"] == costs["desk, one left"]
+    assert costs["clinic page"] == costs["clinic page, three practitioners"]
+    assert costs == {"desk": 8, "desk, one left": 8, "arrived": 12, "api in treatment": 7,
+                     "clinic page": 14, "clinic page, one practitioner": 15,
+                     "clinic page, three practitioners": 14}, costs

@@ -511,3 +511,42 @@ def test_a_plans_proposal_is_booked_and_every_session_is_in_the_week_calendar_an
     for appointment in appointments:
         assert moments.moment_text(appointment.starts_at, personas.clinic, "long",
                                    name_zone=True) in message.body
+
+
+def test_an_appointment_is_dragged_to_another_time_and_a_refused_drop_says_why(
+        page, personas, catalogue):
+    from datetime import time as clock_time
+
+    from mesoclinic.booking.models import Appointment
+    from mesoclinic.booking.services import HoursIn, working_hours_set
+    from mesoclinic.core import moments
+    from tests.factories import actor_for, book_consultation, open_clinic_for_booking
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner, personas.nurse)
+    # The nurse works mornings only: a drop at 18:00 in her column is refused.
+    working_hours_set(actor=actor_for(personas.owner), membership=personas.nurse,
+                      hours=[HoursIn(d, clock_time(8), clock_time(12)) for d in range(7)])
+    booked = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                               days_ahead=2)
+    day = moments.local_day(booked.starts_at, personas.clinic)
+    log_in(page, personas.reception.user.email)
+    page.wait_for_url("**/desk/**")
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    block = page.locator(f".tg-appt[data-move='/appointments/{booked.pk}/']")
+    columns = page.locator(".tg-col")
+    own = columns.nth(0) if personas.practitioner.user.full_name in page.locator(
+        ".tg-head").nth(1).inner_text() else columns.nth(1)
+    other = columns.nth(1) if own == columns.nth(0) else columns.nth(0)
+    box = own.bounding_box()
+    # 8:00–20:00 on the grid: 15:00 is 7/12 of the way down.
+    block.drag_to(own, target_position={"x": box["width"] / 2, "y": box["height"] * 7 / 12})
+    page.get_by_text("Moved.").wait_for()
+    moved = Appointment.objects.filter(patient=booked.patient, status="booked").get()
+    assert moments.moment_text(moved.starts_at, personas.clinic, "time") == "15:00"
+    shot(page, "38-calendar-dragged")
+    block = page.locator(f".tg-appt[data-move='/appointments/{moved.pk}/']")
+    box = other.bounding_box()
+    block.drag_to(other, target_position={"x": box["width"] / 2, "y": box["height"] * 10 / 12})
+    page.get_by_text("18:00 do not fit").wait_for()
+    shot(page, "39-calendar-drop-refused")
+    assert Appointment.objects.get(pk=moved.pk).status == "booked"

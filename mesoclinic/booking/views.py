@@ -288,6 +288,7 @@ def manage_booking(request: HttpRequest, appointment: Any, token: str) -> HttpRe
 class GridColumn:
     title: str
     day: date
+    practitioner_id: int | None
     open_spans: list[grid.Span]
     off: bool
     blocks: list[tuple[Any, grid.Span, int, int]]  # appointment, place, lane, lanes
@@ -335,7 +336,7 @@ def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
         open_periods = periods(day, {member.pk} if member else {m.pk for m in members})
         columns.append(GridColumn(
             title=member.user.full_name if member else "",
-            day=day,
+            day=day, practitioner_id=member.user_id if member else None,
             open_spans=[grid.span(s, e, first_hour=first_hour, last_hour=last_hour)
                         for s, e in open_periods],
             off=is_off(day, member.pk if member else None) if member or not members
@@ -357,6 +358,9 @@ def staff_calendar(request: HttpRequest, actor: Actor) -> HttpResponse:
 def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = access_appointment(actor=actor, appointment_id=appointment_id,
                                      audit=request.method == "GET")
+    # A move dragged on the calendar goes back to it (a calendar address only).
+    back_to_calendar = next_page if (next_page := request.POST.get("next", "")).startswith(
+        "/calendar/") else ""
     if request.method == "POST":
         try:
             if request.POST.get("action") == "cancel":
@@ -376,9 +380,13 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
             moved = appointment_move(appointment=appointment, starts_at=new_start,
                                      membership=member, actor=actor, ip=actor.ip)
             messages.success(request, _("Moved."))
+            if back_to_calendar:
+                return redirect(back_to_calendar)
             return redirect("staff_appointment", appointment_id=moved.pk)
         except MesoclinicError as error:
             messages.error(request, error.message)
+            if back_to_calendar:  # dropped on the grid: the reason, where it was dropped
+                return redirect(back_to_calendar)
     return render(request, "booking/appointment.html", {
         "appointment": appointment, "members": bookable_members(clinic_ids=[actor.clinic_id]),
         "local_start": moments.moment_text(appointment.starts_at, actor.clinic, "input")})

@@ -150,3 +150,21 @@ def test_the_audit_trail_offers_each_action_once_in_words_and_finds_a_typed_name
     text = found.content.decode()
     assert "Dubois" in text.replace("DUBOIS", "Dubois") and "Petit" not in text
     assert 'value="dubo"' in text  # the filter keeps what was typed
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_an_allergy_test_sent_with_a_mistake_comes_back_as_it_was_filled_in(
+        client_as, personas):
+    from tests.factories import make_patient, make_product_with_lot
+
+    product, lot = make_product_with_lot(clinic=personas.clinic, name="Mesolift")
+    patient = make_patient(clinic=personas.clinic)
+    page = client_as(personas.practitioner).post(
+        f"/patients/{patient.pk}/allergy-tests/new/", {
+            "product_1": product.pk, "lot_1": lot.pk, "site_1": "left inner forearm",
+            "product_2": product.pk, "lot_2": "", "site_2": "right inner forearm"})
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert f'<option value="{product.pk}" selected>' in text
+    assert f'<option value="{lot.pk}" selected>' in text
+    assert 'value="left inner forearm"' in text and 'value="right inner forearm"' in text

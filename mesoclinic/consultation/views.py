@@ -344,7 +344,11 @@ def allergy_test_new(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
                 errors = {error.field or "form": [error.message]}
     context = {"patient": patient, "products": clinic_products(actor=actor),
                "lots": clinic_lots(actor=actor), "values": values, "errors": errors,
-               "today": moments.today(actor.clinic)}
+               "today": moments.today(actor.clinic),
+               # After a mistake, each injection comes back as it was filled in.
+               "rows": [{"i": str(i), "product": values.get(f"product_{i}", ""),
+                         "lot": values.get(f"lot_{i}", ""), "site": values.get(f"site_{i}", "")}
+                        for i in (1, 2)]}
     return render(request, "consultation/allergy_new.html", context,
                   status=400 if errors else 200)
 

@@ -148,3 +148,21 @@ def test_public_pages_follow_the_browser(client, personas):
     assert "Mésothérapie près de chez vous" in page
     page = client.get("/find/", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
     assert "Mesotherapy near you" in page
+
+
+def test_the_language_switch_costs_exact_statements(client_as, personas):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()  # a visitor of the public pages, not logged in
+
+    staff = client_as(personas.practitioner)
+    staff.get("/")  # a session's first page also reads the user's second factor
+    with CaptureQueriesContext(connection) as staff_queries:
+        staff.post("/language/", {"language": "fr", "next": "/patients/"})
+    with CaptureQueriesContext(connection) as public_queries:
+        client.post("/language/", {"language": "fr", "next": "/find/"})
+    # Staff: the session, the user, the memberships, the one UPDATE of the user, and the
+    # session's idle stamp (three with its savepoint); a visitor: nothing at all.
+    assert (len(staff_queries), len(public_queries)) == (7, 0)

@@ -13,6 +13,10 @@ from mesoclinic.core.models import AuditEvent
 from tests.factories import make_patient, sign_treatment_consent
 from tests.test_consultation_pages import INTAKE, link_for
 
+# The session, user and memberships, the patient, the link and its audit event, the email
+# queued with its audit event, the links listed back, and the session's idle stamp.
+EMAIL_LINK_STATEMENTS = 14
+
 
 def test_a_link_takes_one_questionnaire_and_one_consent(client, client_as, personas):
     patient = make_patient(clinic=personas.clinic)
@@ -146,3 +150,16 @@ def test_a_patient_without_email_is_told_so_rather_than_sent_nothing(client_as, 
                                                      {"deliver": "email"})
     assert response.status_code == 400
     assert "no email address" in response.content.decode()
+
+
+@pytest.mark.usefixtures("database_tasks")
+def test_emailing_the_link_costs_exact_statements(client_as, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    patient = make_patient(clinic=personas.clinic, email="lea@example.com")
+    client = client_as(personas.practitioner)
+    client.get("/")  # a session's first page also reads the user's second factor
+    with CaptureQueriesContext(connection) as queries:
+        client.post(f"/patients/{patient.pk}/intake/link/", {"deliver": "email"})
+    assert len(queries) == EMAIL_LINK_STATEMENTS, [q["sql"][:50] for q in queries]

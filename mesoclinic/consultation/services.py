@@ -75,6 +75,10 @@ def intake_link_make(*, actor: Actor, patient: Patient) -> str:
     """A link for one patient's questionnaire and consent: a random key, of which only the
     hash is kept; it lasts INTAKE_LINK_MAX_AGE, each part is answered once, staff may
     revoke it."""
+    return _link_create(actor=actor, patient=patient)[0]
+
+
+def _link_create(*, actor: Actor, patient: Patient) -> tuple[str, PatientLink]:
     nonce = secrets.token_urlsafe(18)
     key = derived_key(purpose=PATIENT_LINK_PURPOSE, nonce=nonce)
     link = PatientLink.objects.create(clinic_id=patient.clinic_id, patient=patient,
@@ -82,7 +86,7 @@ def intake_link_make(*, actor: Actor, patient: Patient) -> str:
                                       created_by=actor.user, created_at=clock.now())
     audit_record(actor=actor, action="intake.link", object_type="patient_link",
                  object_id=link.pk, patient_id=patient.pk)
-    return key
+    return key, link
 
 
 @transaction.atomic
@@ -94,8 +98,7 @@ def intake_link_email(*, actor: Actor, patient: Patient) -> str:
     if not patient.email:
         raise InvalidInput(_("This patient has no email address: add one, or show them the "
                              "QR code."), field="email")
-    key = intake_link_make(actor=actor, patient=patient)
-    link = PatientLink.objects.get(key_hash=key_hash(key))
+    key, link = _link_create(actor=actor, patient=patient)
     send_patient_link.enqueue(link.pk)
     audit_record(actor=actor, action="intake.link_email", object_type="patient_link",
                  object_id=link.pk, patient_id=patient.pk)

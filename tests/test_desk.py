@@ -195,3 +195,27 @@ def test_the_desk_the_status_step_and_the_public_clinic_page_cost_the_same_whate
     assert costs == {"desk": 8, "desk, one left": 8, "arrived": 12, "api in treatment": 7,
                      "clinic page": 14, "clinic page, one practitioner": 15,
                      "clinic page, three practitioners": 14}, costs
+
+
+def test_who_cancelled_and_whether_late_is_on_the_page_and_in_the_api(
+        client, client_as, personas, clock, api_headers):
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    appointment = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                                    days_ahead=1)
+    clock.current = appointment.starts_at - timedelta(hours=3)
+    reception = client_as(personas.reception)
+    reception.post(f"/appointments/{appointment.pk}/", {"action": "cancel", "by": "clinic",
+                                                       "reason": "Practitioner ill"})
+    page = reception.get(f"/appointments/{appointment.pk}/").content.decode()
+    assert "Cancelled by the clinic on" in page and "late: inside the cancellation notice" in page
+    appointment.refresh_from_db()
+    # The API answers the same facts for a cancellation made through it (by the patient,
+    # who rang the desk, and early).
+    other = book_consultation(clinic=personas.clinic, member=personas.practitioner,
+                              days_ahead=3)
+    answer = client.post(f"/api/v1/appointments/{other.pk}/cancel",
+                         **api_headers(personas.reception))
+    assert_matches_schema(answer, "/api/v1/appointments/{appointment_id}/cancel", "post")
+    assert (answer.json()["cancelled_by"], answer.json()["cancelled_late"]) == ("patient",
+                                                                                False)
+    assert (appointment.cancelled_by, appointment.cancelled_late) == ("clinic", True)

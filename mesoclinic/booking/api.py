@@ -176,6 +176,8 @@ def cancel(request: HttpRequest, token: str) -> Appointment:
 class StaffAppointmentOut(AppointmentOut):
     patient: int = Field(alias="patient_id")
     channel: str
+    cancelled_by: str = Field(description="patient or clinic; blank unless cancelled")
+    cancelled_late: bool = Field(description="cancelled inside the clinic's notice period")
 
 
 class WarningOut(Schema):

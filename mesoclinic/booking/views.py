@@ -389,6 +389,7 @@ def staff_appointment(request: HttpRequest, actor: Actor, appointment_id: int) -
                 return redirect(back_to_calendar)
     return render(request, "booking/appointment.html", {
         "appointment": appointment, "members": bookable_members(clinic_ids=[actor.clinic_id]),
+        "cancelled_by": CancelledBy.choices,
         "local_start": moments.moment_text(appointment.starts_at, actor.clinic, "input")})
 
 

@@ -236,7 +236,7 @@ def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
     face = page.locator('svg.chartmap[data-map="face"]')
     face.wait_for()
     for zone in ("forehead", "cheek-right", "chin"):
-        face.locator(f'ellipse[data-zone="{zone}"]').click()
+        face.locator(f'[data-zone="{zone}"]').click()
         page.get_by_label("Lot").select_option(str(lot.pk))
         page.get_by_label("Volume (ml)").fill("0.2")
         page.get_by_label("Depth (mm)").fill("2")
@@ -247,7 +247,7 @@ def test_a_practitioner_charts_three_points_on_the_face_and_the_stock_goes_down(
     page.get_by_role("tab", name="Scalp (from above)").click()
     assert page.locator('svg.chartmap[data-map="scalp"]').is_visible()
     assert not face.is_visible()
-    page.get_by_role("tab", name="Face").click()
+    page.get_by_role("tab", name="Face, front").click()
     assert "0.6 ml" in page.locator("ul.totals").inner_text()
     shot(page, "16-session-charted")
 

@@ -135,3 +135,112 @@ def test_staff_patients_and_the_public_read_their_language_at_every_width(
     assert _fits(page), "the questionnaire is wider than the screen"
     page.get_by_role("button", name=words["switch"]).click()
     page.get_by_role("heading", name=words["switched"]).first.wait_for()
+
+
+CHART_WORDS = {
+    "fr": {"profile": "Visage, profil droit", "cheek": "Joue droite", "photo": "Photo",
+           "on photo": "sur la photo", "link": "Envoyer le lien à",
+           "on its way": "Le lien est en route", "call": "Appelez la clinique maintenant",
+           "per point": "par point"},
+    "en": {"profile": "Face, right profile", "cheek": "Cheek, right", "photo": "Photo",
+           "on photo": "on the photo", "link": "Email the link",
+           "on its way": "The link is on its way", "call": "Call the clinic now",
+           "per point": "per point"},
+}
+
+
+def _staff_log_in(page, language: str, email: str) -> None:
+    words = WORDS[language]
+    page.goto("/login/")
+    page.get_by_label(words["email"]).fill(email)
+    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=words["log in"]).click()
+    page.wait_for_url("**/dashboard/")
+
+
+def test_charting_and_messages_to_patients_read_in_their_language_at_every_width(
+        screen, personas, catalogue, clock, settings, tmp_path):
+    """§4 and §5: a point charted on a profile and on the patient's own photo with the
+    plan's volume per point; the patient's link emailed with its QR code; a serious
+    check-in answer that tells the patient to call the clinic now."""
+    import cv2
+
+    from mesoclinic.aftercare.models import CheckIn
+    from mesoclinic.aftercare.selectors import checkin_token
+    from mesoclinic.aftercare.services import session_finish
+    from mesoclinic.consultation.services import photo_add
+    from mesoclinic.courses.schemas import SessionCompleteIn
+    from mesoclinic.courses.services import plan_book_proposed, session_start
+    from tests.factories import ready_patient
+    from tests.pictures import synthetic_skin
+
+    page, language, width = screen
+    words = CHART_WORDS[language]
+    settings.PHOTO_ROOT = tmp_path / "photos"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    personas.clinic.language = language
+    personas.clinic.save()
+    patient, _product, lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                 practitioner=personas.practitioner)
+    patient.language, patient.email = language, "amelie@example.org"
+    patient.save(update_fields=["language", "email"])
+    plan.volume_per_point_ml = "0.05"
+    plan.save(update_fields=["volume_per_point_ml"])
+    actor = actor_for(personas.practitioner)
+    photo = photo_add(actor=actor, patient=patient, body_area_code="face", view="front",
+                      raw=cv2.imencode(".jpg", synthetic_skin(600, 800))[1].tobytes())
+    session = session_start(actor=actor, session=plan_book_proposed(actor=actor, plan=plan)[0])
+
+    _staff_log_in(page, language, personas.practitioner.user.email)
+    page.goto(f"/sessions/{session.pk}/")
+    # The form starts from the plan's volume per point.
+    assert page.locator("#id_volume_ml").input_value() == ("0,05" if language == "fr"
+                                                           else "0.05")
+    assert words["per point"] in page.locator("#plan-per-point").inner_text()
+    # A point on the right profile, in the zone under the click.
+    page.get_by_role("tab", name=words["profile"]).click()
+    profile = page.locator('svg.chartmap[data-map="face-right"]')
+    profile.locator('[data-zone="cheek-right"]').click()
+    page.locator("#id_lot").select_option(str(lot.pk))
+    page.locator("#chart-add").click()
+    page.wait_for_url(f"**/sessions/{session.pk}/#chart")
+    assert words["cheek"] in page.locator("table.list").inner_text()
+    assert page.locator('svg.chartmap[data-map="face-right"] g.point').count() == 1
+    shot(page, f"lang-{language}-{width}-chart-profile")
+    assert _fits(page), "the session page is wider than the screen"
+    # A point on the patient's own photo: a click where it is, then its zone.
+    page.locator(f'.maptab[data-map="photo-{photo.pk}"]').click()
+    on_photo = page.locator(f'svg.chartmap[data-photo="{photo.pk}"]')
+    on_photo.wait_for()
+    box = on_photo.bounding_box()
+    on_photo.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.55})
+    assert page.locator("#id_photo").input_value() == str(photo.pk)
+    page.locator("#id_zone").select_option("cheek-right")
+    page.locator("#chart-add").click()
+    page.wait_for_url(f"**/sessions/{session.pk}/#chart")
+    assert words["on photo"] in page.locator("table.list").inner_text()
+    page.locator(f'.maptab[data-map="photo-{photo.pk}"]').click()
+    assert on_photo.locator("g.point").count() == 1
+    assert _fits(page), "the photo chart is wider than the screen"
+    shot(page, f"lang-{language}-{width}-chart-photo")
+
+    # The patient's link, emailed from the record, with its QR code.
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("button", name=words["link"]).click()
+    page.get_by_text(words["on its way"]).wait_for()
+    assert page.locator(".linkqr img").get_attribute("src").startswith("data:image/")
+    assert _fits(page), "the link page is wider than the screen"
+    shot(page, f"lang-{language}-{width}-patient-link")
+
+    # A serious check-in answer, in the patient's language.
+    session_finish(actor=actor, session=session, data=SessionCompleteIn())
+    checkin = CheckIn.objects.filter(session=session).order_by("due_at").first()
+    page.context.clear_cookies()
+    page.goto(f"/c/{checkin_token(checkin)}/")
+    page.locator("#f_sym").check()
+    page.locator("#s_infection").check()
+    page.locator("#id_severity").select_option("moderate")
+    page.locator("button.primary[type=submit]").click()
+    page.get_by_role("heading", name=words["call"]).wait_for()
+    assert _fits(page), "the urgent answer is wider than the screen"
+    shot(page, f"lang-{language}-{width}-checkin-urgent")

@@ -121,7 +121,7 @@ def _costs(record: Record, client, api_headers) -> dict[str, int]:
 # and the session's idle stamp; the API: the token, the reads and the audit event.
 EXPECTED = {
     "/patients/{patient}/": 21, "/patients/{patient}/timeline/": 20,
-    "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 15, "/sessions/{session}/": 12,
+    "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 15, "/sessions/{session}/": 13,
     "/patients/?q={name}": 8, "/calendar/?view=day&date={day}": 11,
     "/patients/{patient}/checklist/": 24,
     "/api/v1/patients/{patient}/intakes": 4, "/api/v1/patients/{patient}/allergy-tests": 5,

@@ -137,6 +137,17 @@ def patient_photos(*, patient: Patient, by_area: bool = False,
     return list(photos)
 
 
+def baseline_photos(*, patient: Patient, body_area_ids: list[int]) -> list[Photo]:
+    """The first photo the clinic took of each of these areas and views: what a session can
+    be charted on, so that the points land on the patient's own skin."""
+    first: dict[tuple[int, str], Photo] = {}
+    for photo in (Photo.objects.filter(patient=patient, kind="baseline",
+                                       body_area_id__in=body_area_ids)
+                  .select_related("body_area").order_by("taken_at", "id")):
+        first.setdefault((photo.body_area_id, photo.view), photo)
+    return list(first.values())
+
+
 def access_photo(*, actor: Actor, photo_id: int, original: bool) -> Photo:
     """A photo of a patient of the actor's clinic; every fetch is audited, the thumbnail's
     too (it can be fetched on its own, without the record page)."""

@@ -57,6 +57,7 @@ class PlanOut(Schema):
     depth_min_mm: Decimal | None
     depth_max_mm: Decimal | None
     needle_length_mm: Decimal | None
+    volume_per_point_ml: Decimal | None
     device: str
     cocktail: list[CocktailOut]
     planned_sessions: int
@@ -255,6 +256,9 @@ class InjectionOut(Schema):
     volume_ml: Decimal
     depth_mm: Decimal
     passes: int
+    photo: int | None = Field(default=None, alias="photo_id")
+    photo_x: Decimal | None = None
+    photo_y: Decimal | None = None
 
 
 class ChartedOut(Schema):

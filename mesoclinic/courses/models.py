@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
+from mesoclinic.consultation.models import Photo
 from mesoclinic.core.models import Clinic
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
@@ -42,6 +43,9 @@ class Protocol(IntervalPolicy):
     needle_length_mm = models.DecimalField(_("needle length (mm)"), max_digits=3,
                                            decimal_places=1, null=True, blank=True)
     device = models.CharField(_("device"), max_length=100, blank=True)
+    # What the charting form offers for each point; the practitioner may change it.
+    volume_per_point_ml = models.DecimalField(_("volume per point (ml)"), max_digits=4,
+                                              decimal_places=2, null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -135,7 +139,9 @@ class Session(models.Model):
 
 
 class ChartMap(models.TextChoices):
-    FACE = "face", _("Face")
+    FACE = "face", _("Face, front")
+    FACE_RIGHT = "face-right", _("Face, right profile")
+    FACE_LEFT = "face-left", _("Face, left profile")
     SCALP = "scalp", _("Scalp")
     BODY_FRONT = "body-front", _("Body, front")
     BODY_BACK = "body-back", _("Body, back")
@@ -156,6 +162,12 @@ class Injection(models.Model):
     volume_ml = models.DecimalField(max_digits=6, decimal_places=2)
     depth_mm = models.DecimalField(max_digits=4, decimal_places=1)
     passes = models.PositiveSmallIntegerField(default=1)
+    # Charted on the patient's own photo of the area: where on it, in % of its width and
+    # height. The zone (and so x, y on the map) is still named, for the map and the PDF.
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    photo_x = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    photo_y = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # A charted point is never deleted: a removal is dated, signed and explained, and the
     # lot's stock is given back.

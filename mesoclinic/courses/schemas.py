@@ -9,6 +9,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from mesoclinic.core.errors import RowId
+from mesoclinic.courses.zones import MAPS
+
+MAP_PATTERN = "^(" + "|".join(MAPS) + ")$"
 
 Reaction = Annotated[str, StringConstraints(pattern=r"^(burning|bleeding|pain|bruising|"
                                                     r"swelling|redness|vasovagal|other)$")]
@@ -31,6 +34,7 @@ class PlanIn(BaseModel):
     depth_max_mm: Decimal | None = Field(default=None, ge=0, le=10, decimal_places=1)
     needle_length_mm: Decimal | None = Field(default=None, ge=4, le=6, decimal_places=1)
     device: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    volume_per_point_ml: Decimal | None = Field(default=None, gt=0, le=2, decimal_places=2)
     cocktail: list[CocktailItemIn] = Field(min_length=1, max_length=10)
     planned_sessions: int = Field(ge=3, le=15)
     initial_interval_days: int = Field(default=7, ge=7, le=10)
@@ -51,7 +55,7 @@ class InjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lot: RowId
-    chart_map: str = Field(pattern=r"^(face|scalp|body-front|body-back)$")
+    chart_map: str = Field(pattern=MAP_PATTERN)
     zone: str = Field(default="", max_length=40)
     whole_zone: bool = False
     x: Decimal | None = Field(default=None, ge=0, le=400, decimal_places=2)
@@ -59,6 +63,12 @@ class InjectionIn(BaseModel):
     volume_ml: Decimal = Field(gt=0, le=20, decimal_places=2)
     depth_mm: Decimal = Field(ge=0, le=13, decimal_places=1)
     passes: int = Field(default=1, ge=1, le=10)
+    photo: RowId | None = Field(default=None, description="Charted on this photo of the "
+                                "patient (the zone is then required)")
+    photo_x: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2,
+                                    description="% of the photo's width")
+    photo_y: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2,
+                                    description="% of the photo's height")
 
 
 class SessionCompleteIn(BaseModel):

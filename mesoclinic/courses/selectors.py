@@ -239,6 +239,34 @@ class PlanDefaults:
     initial_interval_days: int
     body_areas: list[str]
     cocktail: list[dict[str, Any]]
+    volume_per_point_ml: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ChartStart:
+    lot: int | None
+    volume_ml: Decimal
+    depth_mm: Decimal
+    passes: int
+    chart_map: str | None
+    last: Injection | None
+
+
+def chart_start(*, plan: TreatmentPlan, injections: list[Injection]) -> ChartStart:
+    """What the charting form starts from: the last point's lot, passes and map (a course is
+    charted point after point alike); the plan's volume per point, else the last point's;
+    the last depth while it stays in the plan's range, else the plan's nearest bound."""
+    last = next((i for i in reversed(injections) if i.removed_at is None), None)
+    volume = plan.volume_per_point_ml or (last.volume_ml if last else Decimal("0.1"))
+    low, high = plan.depth_min_mm, plan.depth_max_mm
+    depth = last.depth_mm if last else (low if low is not None else Decimal("2"))
+    if low is not None and depth < low:
+        depth = low
+    if high is not None and depth > high:
+        depth = high
+    if last is None:
+        return ChartStart(None, volume, depth, 1, None, None)
+    return ChartStart(last.lot_id, volume, depth, last.passes, last.chart_map, last)
 
 
 def plan_defaults(*, actor: Actor, indication: Indication) -> PlanDefaults:
@@ -250,7 +278,8 @@ def plan_defaults(*, actor: Actor, indication: Indication) -> PlanDefaults:
     if own is not None:
         return PlanDefaults(own.name, own.technique.code, own.depth_min_mm, own.depth_max_mm,
                             own.needle_length_mm, own.planned_sessions,
-                            own.initial_interval_days, areas, own.cocktail)
+                            own.initial_interval_days, areas, own.cocktail,
+                            own.volume_per_point_ml)
     template = ProtocolTemplate.objects.select_related("technique").prefetch_related(
         "substances").filter(indication=indication).first()
     if template is None:

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.catalog.models import BodyArea, Indication, Technique
 from mesoclinic.catalog.selectors import catalogue_entry
+from mesoclinic.consultation.models import Photo
+from mesoclinic.consultation.selectors import patient_photos
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
@@ -88,7 +90,7 @@ def plan_create(*, actor: Actor, patient: Patient, data: PlanIn) -> TreatmentPla
         clinic_id=actor.clinic_id, patient=patient, indication=indication,
         technique=technique, depth_min_mm=data.depth_min_mm, depth_max_mm=data.depth_max_mm,
         needle_length_mm=data.needle_length_mm, device=data.device,
-        planned_sessions=data.planned_sessions,
+        volume_per_point_ml=data.volume_per_point_ml, planned_sessions=data.planned_sessions,
         initial_interval_days=data.initial_interval_days,
         improved_interval_days=data.improved_interval_days,
         monthly_interval_days=data.monthly_interval_days,
@@ -215,7 +217,8 @@ def plan_template_save(*, actor: Actor, plan: TreatmentPlan, name: str) -> PlanT
         clinic_id=actor.clinic_id, name=name, indication=plan.indication,
         technique=plan.technique, depth_min_mm=plan.depth_min_mm,
         depth_max_mm=plan.depth_max_mm, needle_length_mm=plan.needle_length_mm,
-        device=plan.device, planned_sessions=plan.planned_sessions,
+        device=plan.device, volume_per_point_ml=plan.volume_per_point_ml,
+        planned_sessions=plan.planned_sessions,
         initial_interval_days=plan.initial_interval_days,
         improved_interval_days=plan.improved_interval_days,
         monthly_interval_days=plan.monthly_interval_days,
@@ -333,6 +336,21 @@ class Charted:
     warnings: list[rules.Finding]
 
 
+def _chart_photo(session: Session, data: InjectionIn) -> Photo | None:
+    """The patient's photo the point was placed on, if any: a point on a photo has no map
+    coordinates of its own, so it needs the zone it is in."""
+    if data.photo is None:
+        return None
+    if data.photo_x is None or data.photo_y is None:
+        raise InvalidInput(_("Click on the photo where the point is."), field="photo")
+    if not data.zone:
+        raise InvalidInput(_("Choose the zone this point on the photo is in."), field="zone")
+    photos = patient_photos(patient=session.patient, ids=[data.photo])
+    if not photos:
+        raise NotFound(_("No such photo of this patient."), field="photo")
+    return photos[0]
+
+
 @transaction.atomic
 def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Charted:
     """Chart one point or zone. An expired or recalled lot is refused by the safety rules;
@@ -344,7 +362,8 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
     zone = shape.zone(data.zone) if data.zone else None
     if data.zone and zone is None:
         raise InvalidInput(_("Unknown zone for this map."), field="zone")
-    if data.x is None or data.y is None:
+    photo = _chart_photo(session, data)
+    if photo is not None or data.x is None or data.y is None:
         if zone is None:
             raise InvalidInput(_("Click on the map or choose a zone."), field="zone")
         x, y = Decimal(str(zone.cx)), Decimal(str(zone.cy))
@@ -353,7 +372,7 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
         if x > shape.width or y > shape.height:
             raise InvalidInput(_("The point is outside the map."), field="x")
         if zone is None:
-            zone = next((z for z in shape.zones if z.contains(float(x), float(y))), None)
+            zone = shape.zone_at(float(x), float(y))
     # Locked: two charts drawing on the same lot at once must both be counted.
     lot = Lot.objects.select_for_update().select_related("product").filter(
         pk=data.lot, clinic_id=actor.clinic_id).first()
@@ -382,7 +401,8 @@ def injection_add(*, actor: Actor, session: Session, data: InjectionIn) -> Chart
         clinic_id=actor.clinic_id, session=session, lot=lot, product=lot.product,
         chart_map=data.chart_map, zone=zone.code if zone else "", whole_zone=data.whole_zone,
         x=x, y=y, volume_ml=data.volume_ml, depth_mm=data.depth_mm, passes=data.passes,
-        created_at=at)
+        photo=photo, photo_x=data.photo_x if photo else None,
+        photo_y=data.photo_y if photo else None, created_at=at)
     audit_record(actor=actor, action="injection.add", object_type="injection",
                  object_id=injection.pk, patient_id=session.patient_id,
                  detail={"lot": lot.number, "volume_ml": str(data.volume_ml)})

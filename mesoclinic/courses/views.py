@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.booking.selectors import session_appointments
 from mesoclinic.catalog import selectors as catalogue
+from mesoclinic.consultation.selectors import baseline_photos
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
 from mesoclinic.core.csv_export import csv_response
@@ -31,6 +33,7 @@ from mesoclinic.courses.selectors import (
     access_injection,
     access_plan,
     access_session,
+    chart_start,
     lot_recipients,
     plan_defaults,
     plan_proposal,
@@ -73,8 +76,8 @@ def _plan_form_data(post: Any) -> dict[str, Any]:
         "initial_interval_days": post.get("initial_interval_days", "7"),
         "notes": post.get("notes", ""), "cocktail": cocktail,
     }
-    for name in ("depth_min_mm", "depth_max_mm", "needle_length_mm"):
-        data[name] = post.get(name) or None
+    for name in ("depth_min_mm", "depth_max_mm", "needle_length_mm", "volume_per_point_ml"):
+        data[name] = _decimal_or_none(post.get(name, ""))
     return data
 
 
@@ -91,6 +94,7 @@ def plan_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
         "indication": indication.code, "body_areas": defaults.body_areas,
         "technique": defaults.technique, "depth_min_mm": defaults.depth_min_mm,
         "depth_max_mm": defaults.depth_max_mm, "needle_length_mm": defaults.needle_length_mm,
+        "volume_per_point_ml": defaults.volume_per_point_ml,
         "planned_sessions": defaults.planned_sessions,
         "initial_interval_days": defaults.initial_interval_days, "device": "", "notes": "",
         "cocktail": defaults.cocktail,
@@ -216,22 +220,30 @@ def injection_remove_view(request: HttpRequest, actor: Actor, injection_id: int
 # Sessions ---------------------------------------------------------------------------
 
 
-def _chart_defaults(plan: Any, injections: list[Any]) -> dict[str, Any]:
-    """What the charting form starts from: the last point's lot, volume, depth, passes and
-    map (a course is charted point after point alike), else the plan's depth."""
-    last = next((i for i in reversed(injections) if i.removed_at is None), None)
-    if last is not None:
-        return {"lot": last.lot_id, "volume_ml": last.volume_ml, "depth_mm": last.depth_mm,
-                "passes": last.passes, "chart_map": last.chart_map, "last": last}
-    return {"lot": None, "volume_ml": "0.1", "depth_mm": plan.depth_min_mm or "2",
-            "passes": 1, "chart_map": None, "last": None}
+def _photo_maps(photos: list[Any], injections: list[Any]) -> list[dict[str, Any]]:
+    """Each baseline photo as a map to chart on: drawn 100 wide, with the points placed on
+    it (numbered as in the table)."""
+    maps = []
+    for photo in photos:
+        ratio = Decimal(photo.height) / Decimal(photo.width)
+        points = [(number, i, i.photo_x, (i.photo_y * ratio).quantize(Decimal("0.01")))
+                  for number, i in enumerate(injections, start=1)
+                  if i.photo_id == photo.pk and i.removed_at is None]
+        maps.append({"code": f"photo-{photo.pk}", "photo": photo, "points": points,
+                     "height": (100 * ratio).quantize(Decimal("0.01")),
+                     "label": f"{photo.body_area.name} · {photo.get_view_display()}"})
+    return maps
 
 
 def _session_context(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]:
     injections = session_injections(session=session)
     plan = session.plan
+    areas = list(plan.body_areas.all())
     return {
-        "chart_defaults": _chart_defaults(plan, injections),
+        "chart_defaults": chart_start(plan=plan, injections=injections),
+        "photo_maps": _photo_maps(baseline_photos(
+            patient=session.patient, body_area_ids=[a.pk for a in areas]),
+            injections),
         "session": session, "plan": plan, "patient": session.patient,
         "maps": list(zones.MAPS.values()), "injections": injections,
         "totals": product_totals(injections),
@@ -239,13 +251,13 @@ def _session_context(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]
         "reactions": REACTIONS, "may_override": actor.role == Role.PRACTITIONER,
         "zone_labels": {(i.chart_map, i.zone): zones.zone_label(i.chart_map, i.zone)
                         for i in injections},
-        "default_map": _default_map(plan),
+        "default_map": _default_map(areas),
         **extra,
     }
 
 
-def _default_map(plan: Any) -> str:
-    regions = {area.region for area in plan.body_areas.all()}
+def _default_map(areas: list[Any]) -> str:
+    regions = {area.region for area in areas}
     if "head" in regions:
         return "scalp"
     if "face" in regions:
@@ -292,6 +304,9 @@ def session_chart(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
         "lot": post.get("lot") or None, "chart_map": post.get("chart_map", ""),
         "zone": post.get("zone", ""), "whole_zone": post.get("whole_zone") == "on",
         "x": _decimal_or_none(post.get("x", "")), "y": _decimal_or_none(post.get("y", "")),
+        "photo": post.get("photo") or None,
+        "photo_x": _decimal_or_none(post.get("photo_x", "")),
+        "photo_y": _decimal_or_none(post.get("photo_y", "")),
         "volume_ml": _decimal_or_none(post.get("volume_ml", "")),
         "depth_mm": _decimal_or_none(post.get("depth_mm", "")),
         "passes": post.get("passes") or 1,

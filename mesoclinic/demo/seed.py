@@ -271,7 +271,7 @@ def _seed_consultations(clinic: Clinic, rng: random.Random) -> None:
                 indication="facial-rejuvenation" if index % 2 else "cellulite",
                 body_areas=["face", "neck"] if index % 2 else ["thighs", "buttocks"],
                 technique="multi-injector-gun", depth_min_mm="1", depth_max_mm="4",
-                needle_length_mm="4",
+                needle_length_mm="4", volume_per_point_ml="0.05",
                 cocktail=[{"product": first.product_id, "dose_ml": "2"}],
                 planned_sessions=6 if index % 2 else 10))
             plan_book_proposed(actor=actor, plan=plan)

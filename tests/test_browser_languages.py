@@ -141,11 +141,11 @@ CHART_WORDS = {
     "fr": {"profile": "Visage, profil droit", "cheek": "Joue droite", "photo": "Photo",
            "on photo": "sur la photo", "link": "Envoyer le lien à",
            "on its way": "Le lien est en route", "call": "Appelez la clinique maintenant",
-           "per point": "par point"},
+           "per point": "par point", "number": "Saisissez un nombre."},
     "en": {"profile": "Face, right profile", "cheek": "Cheek, right", "photo": "Photo",
            "on photo": "on the photo", "link": "Email the link",
            "on its way": "The link is on its way", "call": "Call the clinic now",
-           "per point": "per point"},
+           "per point": "per point", "number": "Enter a number."},
 }
 
 
@@ -223,6 +223,15 @@ def test_charting_and_messages_to_patients_read_in_their_language_at_every_width
     assert on_photo.locator("g.point").count() == 1
     assert _fits(page), "the photo chart is wider than the screen"
     shot(page, f"lang-{language}-{width}-chart-photo")
+    # A mistake is said in words, in the reader's language, and the choices stay.
+    page.get_by_role("tab", name=words["profile"]).click()
+    page.locator("#id_volume_ml").fill("a lot")
+    page.locator("#chart-add").click()
+    alert = page.locator("#chart-form .alert")
+    alert.wait_for()
+    assert alert.inner_text().strip() == words["number"]
+    assert page.locator("#id_lot").input_value() == str(lot.pk)
+    shot(page, f"lang-{language}-{width}-chart-mistake")
 
     # The patient's link, emailed from the record, with its QR code.
     page.goto(f"/patients/{patient.pk}/")

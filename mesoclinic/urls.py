@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from mesoclinic.aftercare import views as aftercare_views
 from mesoclinic.api import api
@@ -9,6 +9,7 @@ from mesoclinic.chart import views as chart_views
 from mesoclinic.consultation import views as consult_views
 from mesoclinic.core import views as core_views
 from mesoclinic.courses import views as course_views
+from mesoclinic.fhir import views as fhir_views
 from mesoclinic.inventory import views as inventory_views
 from mesoclinic.outcomes import views as outcome_views
 from mesoclinic.patients import views as patient_views
@@ -17,6 +18,7 @@ urlpatterns = [
     # First: every API request is resolved against the patterns in order, and no page
     # lives under api/v1/.
     path("api/v1/", api.urls),
+    re_path(r"^fhir/r4/(?P<path>.*)$", fhir_views.endpoint, name="fhir"),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", core_views.login_view, name="login"),

@@ -569,24 +569,11 @@ def patient_everything(*, actor: Actor, patient_id: int, base: str) -> list[Json
     out += [fhir.consent(c, render) for c in consents]
     out += [fhir.consent_document(c, render) for c in consents]
     out += [fhir.media(p, render) for p in of("Media")]
-    members = list(_members(actor))
-    referred = {int(r["reference"].split("/")[1]) for res in out
-                for r in _references(res) if r["reference"].startswith("Practitioner/")}
-    out += [fhir.practitioner(m, render) for m in members if m.pk in referred]
+    out += [fhir.practitioner(m, render) for m in _members(actor).filter(
+        pk__in=sorted(render.referred))]
     clinic = actor.clinic
     out += [fhir.organization(clinic, render), fhir.location(clinic, render)]
     return out
-
-
-def _references(data: Any) -> Iterable[dict[str, str]]:
-    if isinstance(data, dict):
-        if isinstance(data.get("reference"), str):
-            yield data
-        for value in data.values():
-            yield from _references(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _references(value)
 
 
 def fhir_binary(*, actor: Actor, binary_id: str) -> tuple[bytes, str]:

@@ -26,8 +26,13 @@ from django.utils import timezone  # noqa: E402
 
 from mesoclinic.aftercare.models import AdverseEvent  # noqa: E402
 from mesoclinic.booking.models import Appointment, AppointmentType  # noqa: E402
-from mesoclinic.catalog.models import BodyArea, Indication, OutcomeScale, SideEffect  # noqa: E402
-from mesoclinic.catalog.models import Technique  # noqa: E402
+from mesoclinic.catalog.models import (  # noqa: E402
+    BodyArea,
+    Indication,
+    OutcomeScale,
+    SideEffect,
+    Technique,
+)
 from mesoclinic.catalog.services import catalogue_load  # noqa: E402
 from mesoclinic.consultation.models import (  # noqa: E402
     AllergyTest,

@@ -73,6 +73,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/plans/new/", course_views.plan_new, name="plan_new"),
     path("patients/<int:patient_id>/timeline/", chart_views.timeline, name="timeline"),
     path("patients/<int:patient_id>/summary.pdf", chart_views.summary_pdf, name="summary_pdf"),
+    path("patients/<int:patient_id>/record.fhir.json", chart_views.record_fhir,
+         name="record_fhir"),
     path("plans/<int:plan_id>/", course_views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/book/", course_views.plan_book, name="plan_book"),
     path("plans/<int:plan_id>/improvement/", course_views.plan_improvement,

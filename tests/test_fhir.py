@@ -487,3 +487,100 @@ def test_volumes_are_exact_numbers():
     from mesoclinic.fhir.resources import quantity
 
     assert quantity(Decimal("0.05"), "mL", "mL")["value"] == 0.05
+
+
+# The record page's download, declared code systems, exact statements ------------------
+
+
+def test_the_record_page_downloads_the_whole_record_as_fhir(client_as, personas, clock):
+    from django.urls import reverse
+
+    patient = treated_patient(personas, clock)
+    url = reverse("record_fhir", args=[patient.pk])
+    page = client_as(personas.nurse).get(reverse("patient_detail", args=[patient.pk]))
+    assert f'href="{url}"' in page.content.decode()
+    response = client_as(personas.nurse).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == \
+        f'attachment; filename="record-{patient.pk}.fhir.json"'
+    bundle = Bundle.model_validate_json(response.content)
+    assert bundle.entry[0].resource.id == str(patient.pk)
+    assert client_as(personas.reception).get(url).status_code == 403
+    assert client_as(personas.outsider).get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="fhir.everything", patient=patient).count() == 1
+
+
+def test_every_code_system_used_is_declared(client, personas, clock, api_headers):
+    patient = treated_patient(personas, clock)
+    headers = api_headers(personas.owner)
+    statement = client.get(BASE + "metadata").json()
+    declared = statement["rest"][0]["documentation"]
+    ours = {r["url"] for r in resources_of(get(client, "CodeSystem", headers).json())}
+    bundle = get(client, f"Patient/{patient.pk}/$everything", headers).json()
+    trail = get(client, "AuditEvent", headers, _count=50).json()
+    used = {s for r in resources_of(bundle) + resources_of(trail) for s in _systems(r)}
+    undeclared = {s for s in used if s not in ours and not any(
+        s.startswith(prefix) for prefix in _declared_prefixes(declared))}
+    assert not undeclared
+    assert "https://mesoclinic.org/fhir/CodeSystem/chart-zone" in used
+
+
+def _systems(data):
+    if isinstance(data, dict):
+        if isinstance(data.get("system"), str) and "code" in data:
+            yield data["system"]
+        for value in data.values():
+            yield from _systems(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _systems(value)
+
+
+def _declared_prefixes(documentation: str) -> list[str]:
+    import re
+
+    return re.findall(r"(https?://\S+|urn:\S+) \(", documentation)
+
+
+SEARCH_STATEMENTS = {
+    # token, members, count, page, audit; and the page's own related rows
+    "Patient": 5, "Practitioner": 5, "PractitionerRole": 5, "Organization": 5,
+    "Location": 5, "Schedule": 5, "Appointment": 5, "CarePlan": 6, "Procedure": 6,
+    "MedicationAdministration": 5, "Medication": 5, "AllergyIntolerance": 6,
+    "AdverseEvent": 7, "Consent": 5, "DocumentReference": 5, "Media": 5, "AuditEvent": 5,
+    "Observation": 6,
+}
+READ_STATEMENTS = {
+    "Patient": 4, "Practitioner": 4, "PractitionerRole": 4, "Organization": 4,
+    "Location": 4, "Schedule": 4, "Appointment": 4, "CarePlan": 5, "Procedure": 5,
+    "MedicationAdministration": 4, "Medication": 4, "AllergyIntolerance": 5,
+    "AdverseEvent": 6, "Consent": 4, "DocumentReference": 4, "Media": 4, "AuditEvent": 4,
+}
+
+
+def test_each_read_and_search_costs_the_same_statements_however_many_rows(
+        client, personas, clock, api_headers):
+    treated_patient(personas, clock, sessions=1, points=2)
+
+    def costs() -> tuple[dict, dict]:
+        headers = api_headers(personas.owner)  # a fresh token: the clock has moved on
+        get(client, "Patient", headers)  # the token's first use is stamped once
+        searched, read = {}, {}
+        for kind in SEARCH_STATEMENTS:
+            with CaptureQueriesContext(connection) as queries:
+                response = get(client, kind, headers, _count=200)
+            searched[kind] = len(queries)
+            if kind in READ_STATEMENTS:
+                found = resources_of(response.json())
+                assert found, (kind, response.json())
+                first = found[0]["id"]
+                with CaptureQueriesContext(connection) as queries:
+                    get(client, f"{kind}/{first}", headers)
+                read[kind] = len(queries)
+        return searched, read
+
+    short = costs()
+    treated_patient(personas, clock, sessions=3, points=4)
+    long = costs()
+    assert short == long
+    assert short == (SEARCH_STATEMENTS, READ_STATEMENTS)

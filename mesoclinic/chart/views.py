@@ -1,7 +1,9 @@
-"""The chart's pages: the patient's record, the photo form on it, the timeline and the
-printed summary."""
+"""The chart's pages: the patient's record, the photo form on it, the timeline, the
+printed summary and the whole record as FHIR."""
 
 from __future__ import annotations
+
+import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +19,8 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import staff_view
+from mesoclinic.fhir.selectors import patient_everything
+from mesoclinic.fhir.views import everything_bundle
 from mesoclinic.patients.selectors import access_patient
 
 
@@ -60,4 +64,16 @@ def summary_pdf(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     response = HttpResponse(treatment_summary_pdf(patient=patient),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
+    return response
+
+
+@staff_view(roles=CLINICAL_ROLES)
+def record_fhir(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """The whole record as a FHIR R4 Bundle (Patient/$everything), to take away."""
+    base = request.build_absolute_uri("/fhir/r4/")
+    bundle = everything_bundle(patient_everything(actor=actor, patient_id=patient_id,
+                                                  base=base), base)
+    response = HttpResponse(json.dumps(bundle, ensure_ascii=False, indent=1),
+                            content_type="application/fhir+json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="record-{patient_id}.fhir.json"'
     return response

@@ -84,6 +84,11 @@ def _bundle_of(page: SearchPage, request: HttpRequest) -> dict[str, Any]:
                        links=links)
 
 
+def everything_bundle(resources: list[dict[str, Any]], base: str) -> dict[str, Any]:
+    return fhir.bundle(kind="searchset", entries=[(r, "match") for r in resources], base=base,
+                       total=len(resources), links={})
+
+
 def _route(request: HttpRequest, actor: Actor, path: str) -> HttpResponse:
     parts = [p for p in path.split("/") if p]
     params = {k: request.GET.getlist(k) for k in request.GET}
@@ -120,9 +125,8 @@ def _route(request: HttpRequest, actor: Actor, path: str) -> HttpResponse:
     if len(parts) == 3 and parts[0] == "Patient" and parts[2] == "$everything":
         if not parts[1].isdigit():
             return _outcome(_("No such Patient."), 404)
-        resources = patient_everything(actor=actor, patient_id=int(parts[1]), base=base)
-        return _answer(fhir.bundle(kind="searchset", entries=[(r, "match") for r in resources],
-                                   base=base, total=len(resources), links={}))
+        return _answer(everything_bundle(
+            patient_everything(actor=actor, patient_id=int(parts[1]), base=base), base))
     return _outcome(_("mesoclinic has no FHIR interaction at this address."), 404)
 
 

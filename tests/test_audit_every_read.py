@@ -245,6 +245,10 @@ def reads(w) -> dict[str, str]:
         "api/v1/comparisons/<int:comparison_id>":
             f"/api/v1/comparisons/{w['comparison'].pk}",
         "api/v1/appointments": f"/api/v1/appointments?days=7&date_from={around}",
+        "patients/<int:patient_id>/record.fhir.json": f"/patients/{p}/record.fhir.json",
+        # Every FHIR read and search goes through one pattern (tests/test_fhir.py audits
+        # each type); the whole record stands for them here.
+        "^fhir/r4/(?P<path>.*)$": f"/fhir/r4/Patient/{p}/$everything",
     }
 
 
@@ -271,8 +275,8 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
             response = client.get(address)
             client = client_as(personas.practitioner)
         else:
-            response = client.get(address, **(headers if address.startswith("/api/")
-                                               else {}))
+            response = client.get(address, **(headers if address.startswith(
+                ("/api/", "/fhir/")) else {}))
         if response.status_code != 200:
             refused.append(f"{address} {response.status_code}")
             continue

@@ -123,7 +123,9 @@ def test_the_capability_statement_lists_exactly_what_is_served(client):
     assert "http://snomed.info/sct" in statement["rest"][0]["documentation"]
 
 
-def test_without_a_token_the_answer_is_an_operation_outcome(client, personas):
+def test_without_a_token_the_answer_is_an_operation_outcome(client, personas, api_headers):
+    assert client.get(BASE + "Patient?_format=json", **api_headers(personas.reception)) \
+        .status_code == 200
     response = client.get(BASE + "Patient")
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Bearer"
     outcome = response.json()
@@ -135,6 +137,7 @@ def test_without_a_token_the_answer_is_an_operation_outcome(client, personas):
     ("Basic", 404, "not-found"), ("Patient/999999", 404, "not-found"),
     ("Patient?colour=blue", 400, "invalid"), ("Patient?_count=many", 400, "invalid"),
     ("Appointment?date=yesterday", 400, "invalid"), ("Patient/1/$nothing", 404, "not-found"),
+    ("Patient?_format=xml", 406, "not-supported"),
 ])
 def test_mistakes_are_operation_outcomes_in_words(client, personas, api_headers, path,
                                                  status, code):

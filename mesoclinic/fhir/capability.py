@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from mesoclinic.core import clock
 from mesoclinic.fhir import codes
 from mesoclinic.fhir.resources import FHIR_VERSION, Json, build
 from mesoclinic.fhir.selectors import KINDS, OBSERVATION_PARAMS, Param
@@ -76,7 +77,8 @@ def capability_statement(base: str) -> Json:
     ours = ", ".join(codes.ours(name) for name in codes.OUR_SYSTEMS)
     return build({
         "resourceType": "CapabilityStatement", "status": "active",
-        "date": "2026-11-22", "publisher": "mesoclinic", "kind": "instance",
+        "date": clock.now().date().isoformat(), "publisher": "mesoclinic",
+        "kind": "instance",
         "name": "mesoclinic", "title": "mesoclinic FHIR R4 server",
         "software": {"name": "mesoclinic", "version": getattr(settings, "VERSION", "1")},
         "implementation": {"description": "mesoclinic", "url": base},

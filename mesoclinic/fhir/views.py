@@ -31,7 +31,8 @@ from mesoclinic.fhir.services import fhir_appointment_book
 
 FHIR_JSON = "application/fhir+json"
 _ISSUE_OF_STATUS = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-                    405: "not-supported", 409: "conflict", 422: "invalid", 429: "throttled"}
+                    405: "not-supported", 406: "not-supported", 409: "conflict",
+                    422: "invalid", 429: "throttled"}
 
 
 def _answer(data: Any, status: int = 200, **headers: str) -> HttpResponse:
@@ -91,7 +92,11 @@ def everything_bundle(resources: list[dict[str, Any]], base: str) -> dict[str, A
 
 def _route(request: HttpRequest, actor: Actor, path: str) -> HttpResponse:
     parts = [p for p in path.split("/") if p]
-    params = {k: request.GET.getlist(k) for k in request.GET}
+    # _format and _pretty ask for what every answer here is: JSON.
+    params = {k: request.GET.getlist(k) for k in request.GET
+              if k not in ("_format", "_pretty")}
+    if any("json" not in f for f in request.GET.getlist("_format")):
+        return _outcome(_("This server answers in JSON only."), 406)
     base = _base(request)
     if request.method == "POST":
         if parts != ["Appointment"]:

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "mesoclinic.outcomes",
     "mesoclinic.booking",
     "mesoclinic.demo",
+    "mesoclinic.portal",
 ]
 
 MIDDLEWARE = [
@@ -244,7 +245,15 @@ RATE_LIMITS = [
     ("POST", r"^/api/v1/public/", 20, 60, "booking"),
     (None, r"^/(p|booking|c)/[^/]+/", 60, 60, "link"),
     ("POST", r"^/(api/v1/auth/token|login/)", 20, 60, "login"),
+    ("POST", r"^/me/sign-in/", 10, 60, "sign-in"),
 ]
+
+# The patient's own space: a sign-in link lasts a quarter of an hour and is used once; an
+# address gets at most three in a quarter of an hour; a session idle this long ends.
+PORTAL_LINK_MAX_AGE = timedelta(minutes=15)
+PORTAL_LINK_WINDOW = timedelta(minutes=15)
+PORTAL_LINKS_PER_ADDRESS = 3
+PORTAL_IDLE = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "15")))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}
 

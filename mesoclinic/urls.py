@@ -13,6 +13,7 @@ from mesoclinic.fhir import views as fhir_views
 from mesoclinic.inventory import views as inventory_views
 from mesoclinic.outcomes import views as outcome_views
 from mesoclinic.patients import views as patient_views
+from mesoclinic.portal import views as portal_views
 
 urlpatterns = [
     # First: every API request is resolved against the patterns in order, and no page
@@ -125,6 +126,19 @@ urlpatterns = [
     path("clinics/<slug:slug>/", booking_views.clinic_page, name="clinic_page"),
     path("clinics/<slug:slug>/book/", booking_views.book, name="book"),
     path("booking/<str:token>/", booking_views.manage_booking, name="manage_booking"),
+    path("me/", portal_views.home, name="portal_home"),
+    path("me/sign-in/", portal_views.sign_in, name="portal_sign_in"),
+    path("me/sign-in/<str:key>/", portal_views.sign_in_link, name="portal_sign_in_link"),
+    path("me/sign-out/", portal_views.sign_out, name="portal_sign_out"),
+    path("me/<int:patient_id>/", portal_views.patient_home, name="portal_patient"),
+    path("me/<int:patient_id>/consents/<str:kind>/", portal_views.consent_change,
+         name="portal_consent"),
+    path("me/<int:patient_id>/consents/<int:consent_id>.pdf", portal_views.consent_document,
+         name="portal_consent_pdf"),
+    path("me/<int:patient_id>/summary.pdf", portal_views.summary_document,
+         name="portal_summary_pdf"),
+    path("me/<int:patient_id>/appointments/<int:appointment_id>.ics",
+         portal_views.appointment_calendar, name="portal_appointment_ics"),
     path("desk/", booking_views.desk, name="desk"),
     path("appointments/<int:appointment_id>/status/", booking_views.appointment_status,
          name="appointment_status"),

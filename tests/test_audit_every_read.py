@@ -42,6 +42,8 @@ NO_PATIENT_DATA = {
     "account/calendar-feed/": "the feed's secret address",
     "find/": "public search", "find/places.json": "city names",
     "clinics/<slug:slug>/": "a clinic's public page",
+    "me/sign-in/": "asks for a sign-in link", "me/sign-in/<str:key>/": "the sign-in button",
+    "me/": "the patient's own clinics (each listed one is audited: tests/test_portal.py)",
     "clinics/<slug:slug>/book/": "a public booking form",
     "catalogue/": "the catalogue", "catalogue/<slug:slug>/": "the catalogue",
     "api/v1/openapi.json": "the API's description", "api/v1/docs": "the API's docs",
@@ -79,6 +81,7 @@ WRITES_ONLY = {
     "api/v1/adverse-events/<int:event_id>/review",
     "api/v1/public/clinics/<slug>/appointments", "api/v1/public/appointments/<token>/cancel",
     "api/v1/appointments/<int:appointment_id>/cancel",
+    "me/sign-out/", "me/<int:patient_id>/consents/<str:kind>/",
 }
 
 
@@ -249,7 +252,27 @@ def reads(w) -> dict[str, str]:
         # Every FHIR read and search goes through one pattern (tests/test_fhir.py audits
         # each type); the whole record stands for them here.
         "^fhir/r4/(?P<path>.*)$": f"/fhir/r4/Patient/{p}/$everything",
+        # The patient's own space, opened as the patient (signed in with their address).
+        "me/<int:patient_id>/": f"/me/{p}/",
+        "me/<int:patient_id>/summary.pdf": f"/me/{p}/summary.pdf",
+        "me/<int:patient_id>/consents/<int:consent_id>.pdf":
+            f"/me/{p}/consents/{w['consent'].pk}.pdf",
+        "me/<int:patient_id>/appointments/<int:appointment_id>.ics":
+            f"/me/{p}/appointments/{w['appointment'].pk}.ics",
     }
+
+
+def as_patient(client, patient) -> None:
+    """Signed in to the patient's own space, as the link does it."""
+    from mesoclinic.core import clock
+    from mesoclinic.patients.models import Patient
+
+    Patient.objects.filter(pk=patient.pk).update(email="patient@example.org",
+                                                 email_key="patient@example.org")
+    session = client.session
+    session["portal_email"] = "patient@example.org"
+    session["portal_seen"] = clock.now().isoformat()
+    session.save()
 
 
 def names_the_patient(event: AuditEvent, patient_id: int) -> bool:
@@ -272,6 +295,11 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
         before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
         if address.startswith(("/p/", "/c/", "/booking/", "/feeds/")):
             client.logout()
+            response = client.get(address)
+            client = client_as(personas.practitioner)
+        elif address.startswith("/me/"):
+            client.logout()
+            as_patient(client, world["patient"])
             response = client.get(address)
             client = client_as(personas.practitioner)
         else:

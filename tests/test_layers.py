@@ -14,7 +14,7 @@ SOURCE = Path(__file__).resolve().parent.parent / "mesoclinic"
 APP_ORDER = ["core", "catalog", "patients", "inventory", "consultation", "courses",
              "aftercare", "safety", "booking", "outcomes"]
 # Above every app: the pages that gather all of them, and the demo that fills them.
-TOP_PACKAGES = {"chart", "demo", "fhir"}
+TOP_PACKAGES = {"chart", "demo", "fhir", "portal"}
 TOP_MODULES = {"urls", "api", "settings", "wsgi"}
 
 PURE, DATA, READS, WRITES, WEB, TOP = range(6)

@@ -21,7 +21,7 @@ from mesoclinic.patients.models import Patient
 from mesoclinic.patients.selectors import patient_corrections
 
 
-def _progress_charts(patient: Patient) -> list[tuple[Any, str]]:
+def progress_charts(patient: Patient) -> list[tuple[Any, str]]:
     return [(series.scale, plots.progress_chart(
         series.points, low=series.scale.min_value, high=series.scale.max_value,
         unit=series.scale.unit, higher_is_better=series.scale.higher_is_better,
@@ -45,7 +45,7 @@ def patient_chart(*, actor: Actor, patient: Patient, **extra: Any) -> dict[str, 
         "body_areas": catalogue.body_areas() if clinical else [],
         "photo_views": PhotoView.choices,
         "plans": courses.plans_with_progress(patient=patient) if clinical else [],
-        "charts": _progress_charts(patient) if clinical else [],
+        "charts": progress_charts(patient) if clinical else [],
         "scales": outcomes.scales_for(patient=patient) if clinical else [],
         "adverse_events": aftercare.patient_adverse_events(patient=patient)
         if clinical else [],

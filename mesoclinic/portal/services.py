@@ -1,0 +1,144 @@
+"""The patient's own space: signing in without a password, and what a patient changes
+there themselves (their photo and registry consents)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from mesoclinic.consultation.models import Consent, ConsentKind, SignatureMethod
+from mesoclinic.consultation.services import consent_sign
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import InvalidInput, MesoclinicError, NotFound
+from mesoclinic.core.languages import patient_language
+from mesoclinic.core.links import derived_key, key_hash
+from mesoclinic.patients.models import Patient
+from mesoclinic.portal.models import SignInLink
+
+SIGN_IN_PURPOSE = "portal-sign-in"
+# What a patient may give or withdraw themselves; the treatment consent is signed with
+# the clinic, before a course.
+SELF_SERVICE_CONSENTS = (ConsentKind.PHOTOS, ConsentKind.REGISTRY)
+
+
+class TooManyLinks(MesoclinicError):
+    code = "too-many-links"
+    status = 429
+
+
+def normalised_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@transaction.atomic
+def sign_in_request(*, email: str, ip: str | None) -> SignInLink:
+    """A one-time link to the patient's space, emailed by the worker (queued with the row)
+    when a clinic knows the address. Whether it does is never said: the answer, and the
+    limits, are the same for every address."""
+    address = normalised_email(email)
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise InvalidInput(_("Enter your email address."), field="email") from error
+    now = clock.now()
+    recent = SignInLink.objects.filter(email_hash=key_hash(address),
+                                       created_at__gte=now - settings.PORTAL_LINK_WINDOW)
+    if recent.count() >= settings.PORTAL_LINKS_PER_ADDRESS:
+        raise TooManyLinks(_("Several links were asked for this address in the last "
+                             "minutes. Use the latest one, or ask again in a quarter of an "
+                             "hour."), field="email")
+    known = Patient.objects.filter(email_key=address).exists()
+    nonce = secrets.token_urlsafe(18)
+    link = SignInLink.objects.create(
+        email_hash=key_hash(address), email=address if known else "", nonce=nonce,
+        key_hash=key_hash(derived_key(purpose=SIGN_IN_PURPOSE, nonce=nonce)),
+        created_at=now, expires_at=now + settings.PORTAL_LINK_MAX_AGE, ip=ip)
+    if known:
+        from mesoclinic.portal.tasks import send_sign_in_link
+
+        send_sign_in_link.enqueue(link.pk)
+    return link
+
+
+def sign_in_key(link: SignInLink) -> str:
+    return derived_key(purpose=SIGN_IN_PURPOSE, nonce=link.nonce)
+
+
+def sign_in_link_send(*, link_id: int) -> bool:
+    """Email the link, in the language of the patient the address belongs to. Run by the
+    worker."""
+    link = SignInLink.objects.get(pk=link_id)
+    patient = Patient.objects.filter(email_key=link.email).select_related("clinic") \
+        .order_by("id").first()
+    if not link.email or patient is None or link.used_at is not None:
+        return False
+    url = settings.SITE_URL.rstrip("/") + reverse("portal_sign_in_link",
+                                                  args=[sign_in_key(link)])
+    minutes = int(settings.PORTAL_LINK_MAX_AGE.total_seconds() // 60)
+    with translation.override(patient_language(patient, patient.clinic)):
+        body = render_to_string("portal/sign_in_email.txt", {"url": url,
+                                                             "minutes": minutes})
+        subject = _("Your link to sign in to mesoclinic")
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                 to=[link.email]).send()
+    return True
+
+
+@transaction.atomic
+def sign_in_complete(*, key: str, ip: str | None) -> str:
+    """The address the link was sent to, once: the link is spent, and each clinic's
+    record of the person notes the sign-in."""
+    # Locked: two clicks on one link open one session.
+    link = SignInLink.objects.select_for_update().filter(key_hash=key_hash(key)).first()
+    now = clock.now()
+    if link is None or not link.email or link.used_at is not None or link.expires_at < now:
+        raise NotFound(_("This link has expired or has already been used. Ask for a new "
+                         "one: it comes within a minute."), code="link-used")
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    for patient in Patient.objects.filter(email_key=link.email).select_related("clinic"):
+        audit_record(actor=None, clinic=patient.clinic, ip=ip, action="portal.sign_in",
+                     object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                     detail={"by": "patient"})
+    return link.email
+
+
+@transaction.atomic
+def own_consent_set(*, patient: Patient, kind: str, given: bool, ip: str | None
+                    ) -> Consent | None:
+    """The patient gives or withdraws their photo or registry consent. A withdrawal counts
+    at once: the registry export and photo-taking read the current consent."""
+    if kind not in SELF_SERVICE_CONSENTS:
+        raise InvalidInput(_("This consent is given with the clinic."), field="kind")
+    # Locked: the patient's consents of one kind change one at a time.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    current = Consent.objects.filter(patient=patient, kind=kind,
+                                     withdrawn_at__isnull=True).order_by("-signed_at")
+    if given:
+        if current.exists():
+            return current.first()
+        return consent_sign(patient=patient, kind=ConsentKind(kind),
+                            method=SignatureMethod.TYPED, typed_name=patient.full_name,
+                            agreed=True, ip=ip)
+    now = clock.now()
+    withdrawn = list(current)
+    for consent in withdrawn:
+        consent.withdrawn_at = now
+        consent.withdrawal_reason = _("Withdrawn by the patient in their space")
+        consent.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+        audit_record(actor=None, clinic=patient.clinic, ip=ip, action="consent.withdraw",
+                     object_type="consent", object_id=consent.pk, patient_id=patient.pk,
+                     detail={"kind": kind, "by": "patient"})
+    return None
+
+

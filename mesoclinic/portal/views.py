@@ -1,0 +1,178 @@
+"""/me/: the patient's own space. Signing in is by a one-time emailed link; the session
+ends after PORTAL_IDLE without a request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mesoclinic.booking.ics import appointment_ics
+from mesoclinic.chart.pdf import treatment_summary_pdf
+from mesoclinic.consultation.pdf import consent_pdf
+from mesoclinic.core import clock
+from mesoclinic.core.context import client_ip
+from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.portal.selectors import (
+    access_own_patient,
+    own_appointment,
+    own_consent,
+    own_patients,
+    own_space,
+)
+from mesoclinic.portal.services import own_consent_set, sign_in_complete, sign_in_request
+
+SESSION_EMAIL, SESSION_SEEN = "portal_email", "portal_seen"
+View = Callable[..., HttpResponse]
+
+
+def signed_in_email(request: HttpRequest) -> str | None:
+    """The address of the patient signed in on this browser, while the session is live;
+    an idle session ends here."""
+    email = request.session.get(SESSION_EMAIL)
+    seen = request.session.get(SESSION_SEEN)
+    if not email or not seen:
+        return None
+    now = clock.now()
+    if now - datetime.fromisoformat(seen) > settings.PORTAL_IDLE:
+        request.session.pop(SESSION_EMAIL, None)
+        request.session.pop(SESSION_SEEN, None)
+        return None
+    request.session[SESSION_SEEN] = now.isoformat()
+    return str(email)
+
+
+def patient_page(view: View) -> View:
+    """A page of the space: signed in, or sent to the sign-in page (saying why when the
+    session ran out); a record not the patient's own answers 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        email = signed_in_email(request)
+        if email is None:
+            if request.session.get("portal_was_signed_in"):
+                messages.info(request, _("You were signed out after a while without "
+                                         "activity. Ask for a new link."))
+                request.session.pop("portal_was_signed_in", None)
+            return redirect("portal_sign_in")
+        try:
+            return view(request, email, *args, **kwargs)
+        except NotFound as missing:
+            return render(request, "portal/missing.html", {"message": missing.message},
+                          status=404)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        try:
+            sign_in_request(email=email, ip=client_ip(request))
+        except MesoclinicError as error:
+            return render(request, "portal/sign_in.html", {"error": error.message,
+                                                           "email": email},
+                          status=error.status if error.status != 404 else 400)
+        minutes = int(settings.PORTAL_LINK_MAX_AGE.total_seconds() // 60)
+        return render(request, "portal/sign_in_sent.html", {"minutes": minutes})
+    return render(request, "portal/sign_in.html", {"email": ""})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_link(request: HttpRequest, key: str) -> HttpResponse:
+    """The emailed link shows a button: a mail scanner that opens links does not spend
+    it; the patient's click does."""
+    if request.method == "GET":
+        return render(request, "portal/sign_in_link.html", {"key": key})
+    try:
+        email = sign_in_complete(key=key, ip=client_ip(request))
+    except MesoclinicError as error:
+        return render(request, "portal/sign_in.html", {"error": error.message, "email": ""},
+                      status=410)
+    request.session.cycle_key()
+    request.session[SESSION_EMAIL] = email
+    request.session[SESSION_SEEN] = clock.now().isoformat()
+    request.session["portal_was_signed_in"] = True
+    return redirect("portal_home")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    for key in (SESSION_EMAIL, SESSION_SEEN, "portal_was_signed_in"):
+        request.session.pop(key, None)
+    messages.info(request, _("You are signed out."))
+    return redirect("portal_sign_in")
+
+
+@patient_page
+def home(request: HttpRequest, email: str) -> HttpResponse:
+    patients = own_patients(email=email)
+    if len(patients) == 1:
+        return redirect("portal_patient", patient_id=patients[0].pk)
+    patients = own_patients(email=email, shown=True, ip=client_ip(request))
+    return render(request, "portal/home.html", {"patients": patients, "email": email})
+
+
+@patient_page
+def patient_home(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, ip=client_ip(request))
+    timezone.activate(patient.clinic.zoneinfo)
+    return render(request, "portal/patient.html", {
+        "space": own_space(patient=patient), "patient": patient, "clinic": patient.clinic,
+        "others": len(own_patients(email=email)) > 1})
+
+
+@require_POST
+@patient_page
+def consent_change(request: HttpRequest, email: str, patient_id: int, kind: str
+                   ) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    given = request.POST.get("given") == "yes"
+    try:
+        own_consent_set(patient=patient, kind=kind, given=given, ip=client_ip(request))
+        messages.success(request, _("Your consent is given.") if given else
+                         _("Your consent is withdrawn, from now on."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("portal_patient", patient_id=patient.pk)
+
+
+@patient_page
+def consent_document(request: HttpRequest, email: str, patient_id: int, consent_id: int
+                     ) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    consent = own_consent(patient=patient, consent_id=consent_id, ip=client_ip(request))
+    response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}.pdf"'
+    return response
+
+
+@patient_page
+def summary_document(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id,
+                                 audit_action="patient.export", ip=client_ip(request))
+    response = HttpResponse(treatment_summary_pdf(patient=patient),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
+    return response
+
+
+@patient_page
+def appointment_calendar(request: HttpRequest, email: str, patient_id: int,
+                         appointment_id: int) -> HttpResponse:
+    """One appointment as a calendar event, the same event as in the emails."""
+    patient = access_own_patient(email=email, patient_id=patient_id, ip=client_ip(request))
+    appointment = own_appointment(patient=patient, appointment_id=appointment_id)
+    response = HttpResponse(appointment_ics(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
+    return response

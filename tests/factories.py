@@ -116,6 +116,18 @@ def sign_treatment_consent(*, patient: Patient):
                         typed_name=patient.full_name, agreed=True, ip="127.0.0.1")
 
 
+def sign_photo_consent(*, patient: Patient):
+    """The patient's consent to clinical photographs, unless they already gave it."""
+    from mesoclinic.consultation.models import Consent
+    from mesoclinic.consultation.services import consent_sign
+
+    current = Consent.objects.filter(patient=patient, kind="photos",
+                                     withdrawn_at__isnull=True).first()
+    return current or consent_sign(patient=patient, kind="photos", method="typed",
+                                   typed_name=patient.full_name, agreed=True,
+                                   ip="127.0.0.1")
+
+
 def give_allergy_test(*, patient: Patient, lots: list, given_at=None):
     from mesoclinic.consultation.schemas import AllergyTestIn
     from mesoclinic.consultation.services import allergy_test_record

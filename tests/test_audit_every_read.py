@@ -17,6 +17,7 @@ from tests.factories import (
     actor_for,
     open_clinic_for_booking,
     ready_patient,
+    sign_photo_consent,
 )
 
 pytestmark = pytest.mark.usefixtures("database_tasks")
@@ -153,6 +154,7 @@ def world(personas, catalogue, clock, run_worker):
         depth_mm=Decimal("2"))).injection
     session_finish(actor=actor, session=session, data=SessionCompleteIn())
     first, second = skin_pair()
+    sign_photo_consent(patient=patient)
     before = photo_add(actor=actor, patient=patient, body_area_code="face", view="front",
                        raw=first)
     after = photo_add(actor=actor, patient=patient, body_area_code="face", view="front",

@@ -311,6 +311,9 @@ def test_photo_comparison_slider_and_analytics_plots(page, personas, catalogue, 
     settings.PHOTO_ROOT = tmp_path / "photos"
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     patient = make_patient(clinic=personas.clinic, first_name="Nathalie", last_name="Roux")
+    from tests.factories import sign_photo_consent
+
+    sign_photo_consent(patient=patient)
     image = synthetic_skin(900, 600)
     photos = [photo_add(actor=actor_for(personas.practitioner), patient=patient,
                         body_area_code="face", view="front",

@@ -187,6 +187,9 @@ def test_charting_and_messages_to_patients_read_in_their_language_at_every_width
     plan.volume_per_point_ml = "0.05"
     plan.save(update_fields=["volume_per_point_ml"])
     actor = actor_for(personas.practitioner)
+    from tests.factories import sign_photo_consent
+
+    sign_photo_consent(patient=patient)
     photo = photo_add(actor=actor, patient=patient, body_area_code="face", view="front",
                       raw=cv2.imencode(".jpg", synthetic_skin(600, 800))[1].tobytes())
     session = session_start(actor=actor, session=plan_book_proposed(actor=actor, plan=plan)[0])

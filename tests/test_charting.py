@@ -15,7 +15,7 @@ from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.courses.models import Injection
 from mesoclinic.courses.services import plan_book_proposed, session_start
 from mesoclinic.courses.zones import MAPS
-from tests.factories import actor_for, make_patient, ready_patient
+from tests.factories import actor_for, make_patient, ready_patient, sign_photo_consent
 from tests.openapi import assert_matches_schema
 from tests.test_courses import chart
 
@@ -42,6 +42,7 @@ def face_photo(personas, patient, size=(600, 800)):
 
     buffer = io.BytesIO()
     Image.new("RGB", size, (214, 170, 140)).save(buffer, "JPEG")
+    sign_photo_consent(patient=patient)
     return photo_add(actor=actor_for(personas.practitioner), patient=patient,
                      body_area_code="face", view="front", raw=buffer.getvalue())
 

@@ -262,6 +262,9 @@ def jpeg_with_gps() -> bytes:
 def upload(client, patient, data: bytes, name: str = "face.jpg", area: str = "face"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from tests.factories import sign_photo_consent
+
+    sign_photo_consent(patient=patient)
     return client.post(reverse("photo_upload", args=[patient.pk]), {
         "body_area": area, "view": "front",
         "file": SimpleUploadedFile(name, data, content_type="image/jpeg")})

@@ -34,6 +34,7 @@ from tests.factories import (
     make_patient,
     open_clinic_for_booking,
     ready_patient,
+    sign_photo_consent,
 )
 
 BASE = "/fhir/r4/"
@@ -57,6 +58,7 @@ def treated_patient(personas, clock, *, sessions: int = 1, points: int = 3):
     patient, _product, lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
                                                  practitioner=personas.practitioner)
     actor = actor_for(personas.practitioner)
+    sign_photo_consent(patient=patient)
     photo = photo_add(actor=actor, patient=patient, body_area_code="face", view="front",
                       raw=jpeg())
     booked = plan_book_proposed(actor=actor, plan=plan)

@@ -22,6 +22,7 @@ from tests.factories import (
     make_patient,
     make_plan,
     make_product_with_lot,
+    sign_photo_consent,
 )
 from tests.openapi import assert_matches_schema
 from tests.pictures import synthetic_skin, warp_like_a_second_visit
@@ -158,6 +159,7 @@ def test_the_registry_export_holds_only_consenting_patients_and_no_identity(
 
 def _upload(personas, patient, image) -> object:
     _ok, data = cv2.imencode(".jpg", image)
+    sign_photo_consent(patient=patient)
     return photo_add(actor=actor_for(personas.practitioner), patient=patient,
                      body_area_code="face", view="front", raw=data.tobytes())
 

@@ -246,3 +246,43 @@ def test_the_space_reads_in_the_same_statements_however_long_the_record(
     short = cost()
     plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)
     assert cost() == short == 13
+
+
+def test_withdrawing_photo_consent_stops_photographs_and_comparisons_at_once(
+        client, client_as, personas, run_worker, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from mesoclinic.consultation.models import Photo
+
+    settings.PHOTO_ROOT = tmp_path / "photos"
+    patient = make_patient(clinic=personas.clinic, email=EMAIL)
+    nurse = client_as(personas.nurse)
+
+    def upload():
+        buffer = io.BytesIO()
+        Image.new("RGB", (120, 160), (200, 160, 130)).save(buffer, "JPEG")
+        return nurse.post(reverse("photo_upload", args=[patient.pk]), {
+            "body_area": "face", "view": "front",
+            "file": SimpleUploadedFile("face.jpg", buffer.getvalue(),
+                                       content_type="image/jpeg")})
+
+    refused = upload()
+    assert refused.status_code == 400
+    assert "has not consented to clinical photographs" in refused.content.decode()
+    signed_in(client, run_worker)
+    consent_url = reverse("portal_consent", args=[patient.pk, "photos"])
+    client.post(consent_url, {"given": "yes"})
+    assert upload().status_code == 302
+    assert upload().status_code == 302
+    client.post(consent_url, {"given": "no"})
+    after = upload()
+    assert after.status_code == 400
+    assert "withdrew their consent to clinical photographs" in after.content.decode()
+    assert Photo.objects.filter(patient=patient).count() == 2
+    first, second = Photo.objects.filter(patient=patient).order_by("id")
+    compared = nurse.post(reverse("comparison_new", args=[patient.pk]), {
+        "before": first.pk, "after": second.pk, "x": 0, "y": 0, "w": 50, "h": 50})
+    assert "withdrew their consent to clinical photographs" in compared.content.decode()

@@ -19,6 +19,7 @@ from tests.factories import (
     make_intake,
     open_clinic_for_booking,
     ready_patient,
+    sign_photo_consent,
 )
 from tests.pictures import synthetic_skin
 
@@ -71,6 +72,7 @@ class Record:
                 lot=self.lot.pk, chart_map="face", zone=zone, volume_ml=Decimal("0.2"),
                 depth_mm=Decimal("2")))
         session_finish(actor=actor, session=session, data=SessionCompleteIn())
+        sign_photo_consent(patient=patient)
         photo_add(actor=actor, patient=patient, body_area_code="face", view="front",
                   raw=_photo())
         adverse_event_record(actor=actor, patient=patient, data=AdverseEventIn(

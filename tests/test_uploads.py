@@ -14,7 +14,7 @@ from mesoclinic.consultation.images import clean_image
 from mesoclinic.consultation.models import Photo
 from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core.errors import InvalidInput
-from tests.factories import make_patient
+from tests.factories import make_patient, sign_photo_consent
 
 LIMITS = {"max_bytes": 15 * 1024 * 1024, "max_pixels": 50_000_000}
 
@@ -41,6 +41,7 @@ def test_a_20000_by_20000_png_is_refused_from_its_header_with_a_4xx(client_as, p
     raw = bomb_png(20000, 20000)
     assert len(raw) < 400_000
     patient = make_patient(clinic=personas.clinic)
+    sign_photo_consent(patient=patient)
     response = client_as(personas.nurse).post(reverse("photo_upload", args=[patient.pk]), {
         "body_area": "face", "view": "front",
         "file": SimpleUploadedFile("bomb.png", raw, content_type="image/png")})
@@ -110,7 +111,7 @@ def test_a_50_megapixel_jpeg_is_kept_whole_and_thumbnailed(tmp_path):
 def test_a_check_in_photo_goes_through_the_same_checks(personas, catalogue, client):
     from mesoclinic.consultation.services import photo_add_for_patient
 
-    patient = make_patient(clinic=personas.clinic)
+    patient = make_patient(clinic=personas.clinic)  # the patient's own photo: no consent asked
     with pytest.raises(InvalidInput, match="megapixels"):
         photo_add_for_patient(patient=patient, body_area_code="face", view="closeup",
                               raw=bomb_png(20000, 20000), kind="checkin", uploaded_by=None)

@@ -14,13 +14,14 @@ from mesoclinic.consultation.models import (
     AllergyTestInjection,
     Condition,
     Consent,
+    ConsentKind,
     ConsentText,
     IntakeSubmission,
     MedicationClass,
     PatientLink,
     Photo,
 )
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
@@ -135,6 +136,20 @@ def patient_photos(*, patient: Patient, by_area: bool = False,
     if by_area:
         photos = photos.order_by("body_area__name", "taken_at")
     return list(photos)
+
+
+def photo_consent_refusal(*, patient: Patient) -> str | None:
+    """Why the clinic may not photograph this patient (or use their photos beyond the
+    record): no consent to clinical photographs, or one withdrawn. None when it may."""
+    latest = Consent.objects.filter(patient=patient, kind=ConsentKind.PHOTOS) \
+        .order_by("-signed_at", "-id").first()
+    if latest is None:
+        return _("The patient has not consented to clinical photographs: ask them to sign "
+                 "that consent first.")
+    if latest.withdrawn_at is not None:
+        return _("The patient withdrew their consent to clinical photographs on %(day)s.") \
+            % {"day": moments.moment_text(latest.withdrawn_at, patient.clinic, "date")}
+    return None
 
 
 def baseline_photos(*, patient: Patient, body_area_ids: list[int]) -> list[Photo]:

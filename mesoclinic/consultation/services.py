@@ -46,6 +46,7 @@ from mesoclinic.consultation.selectors import (
     consent_texts_current,
     patient_link_from_token,
     patient_link_key,
+    photo_consent_refusal,
 )
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
@@ -406,7 +407,12 @@ def photo_add_for_patient(*, patient: Patient, body_area_code: str, view: str, r
 @transaction.atomic
 def photo_add(*, actor: Actor, patient: Patient, body_area_code: str, view: str,
               raw: bytes) -> Photo:
+    """A clinical photograph taken by the staff: only with the patient's current consent
+    to photographs (a withdrawal stops it at once)."""
     require_clinician(actor.role)
+    refusal = photo_consent_refusal(patient=patient)
+    if refusal:
+        raise InvalidInput(refusal, field="photo", code="photo-consent")
     photo = photo_add_for_patient(patient=patient, body_area_code=body_area_code, view=view,
                                   raw=raw, kind="baseline", uploaded_by=actor.user)
     audit_record(actor=actor, action="photo.upload", object_type="photo", object_id=photo.pk,

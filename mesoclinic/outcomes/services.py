@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mesoclinic.catalog.models import OutcomeScale
 from mesoclinic.catalog.selectors import catalogue_entry
 from mesoclinic.consultation.models import Photo
+from mesoclinic.consultation.selectors import photo_consent_refusal
 from mesoclinic.consultation.services import photo_storage
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
@@ -92,6 +93,9 @@ def comparison_request(*, actor: Actor, patient: Patient, before: Photo, after: 
     from mesoclinic.outcomes.tasks import analyse_comparison
 
     require_clinician(actor.role)
+    refusal = photo_consent_refusal(patient=patient)
+    if refusal:
+        raise InvalidInput(refusal, field="before", code="photo-consent")
     if before.pk == after.pk:
         raise InvalidInput(_("Choose two different photos."), field="after")
     if before.body_area_id != after.body_area_id:

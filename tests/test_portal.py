@@ -189,7 +189,11 @@ def test_the_course_appointments_and_documents(client, personas, clock, run_work
     assert "0 sessions done , 6 to go" in text
     next_day = plan.sessions.order_by("scheduled_on").first().scheduled_on
     stop = next_day - timedelta(days=7)
-    assert f"from {stop:%A} {stop.day} {stop:%B %Y}" in text
+    if stop > moments.today(personas.clinic):
+        assert f"from {stop:%A} {stop.day} {stop:%B %Y}" in text
+    else:  # the washout has begun: no date in the past, but "from now on"
+        assert "take no aspirin or anti-inflammatory medicines (ibuprofen, naproxen…) " \
+            "from now on" in text
     assert "Change or cancel" in text and "/booking/" in page
     ics = client.get(reverse("portal_appointment_ics", args=[patient.pk, appointment.pk]))
     assert ics["Content-Type"] == "text/calendar" and b"BEGIN:VEVENT" in ics.content
@@ -286,3 +290,25 @@ def test_withdrawing_photo_consent_stops_photographs_and_comparisons_at_once(
     compared = nurse.post(reverse("comparison_new", args=[patient.pk]), {
         "before": first.pk, "after": second.pk, "x": 0, "y": 0, "w": 50, "h": 50})
     assert "withdrew their consent to clinical photographs" in compared.content.decode()
+
+
+@pytest.mark.parametrize(("days_ahead", "stop_now"), [(10, False), (7, True), (3, True)])
+def test_the_nsaid_stop_day_is_seven_clinic_days_before_the_next_session(
+        personas, clock, days_ahead, stop_now):
+    from mesoclinic.core import moments
+    from mesoclinic.courses.models import Session
+    from mesoclinic.courses.services import plan_book_proposed
+    from mesoclinic.portal.selectors import own_space
+
+    personas.clinic.timezone = "Pacific/Auckland"
+    personas.clinic.save()
+    patient, _product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                  practitioner=personas.practitioner)
+    first = plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)[0]
+    today = moments.today(personas.clinic)
+    Session.objects.filter(plan=plan).exclude(pk=first.pk).update(
+        scheduled_on=today + timedelta(days=60))
+    Session.objects.filter(pk=first.pk).update(scheduled_on=today + timedelta(days=days_ahead))
+    course = own_space(patient=patient).courses[0]
+    assert course.stop_nsaids_from == today + timedelta(days=days_ahead - 7)
+    assert course.stop_nsaids_now is stop_now

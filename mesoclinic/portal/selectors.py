@@ -17,7 +17,7 @@ from mesoclinic.booking.models import HOLDING_STATUSES, Appointment
 from mesoclinic.booking.selectors import manage_token
 from mesoclinic.chart.selectors import progress_charts
 from mesoclinic.consultation.models import Consent, ConsentKind
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import NotFound
 from mesoclinic.courses.models import Session, SessionStatus, TreatmentPlan
@@ -69,6 +69,7 @@ class CourseView:
     left: int
     next_session: Session | None
     stop_nsaids_from: date | None
+    stop_nsaids_now: bool
     last_session: Session | None
     aftercare: list[Advice]
 
@@ -88,6 +89,7 @@ class OwnSpace:
 def own_space(*, patient: Patient) -> OwnSpace:
     """Everything the patient's space shows for one clinic."""
     now = clock.now()
+    today = moments.today(patient.clinic)
     appointments = list(Appointment.objects.filter(patient=patient)
                         .select_related("type", "practitioner").order_by("starts_at"))
     upcoming = [OwnAppointment(a, manage_token(a), True) for a in appointments
@@ -107,11 +109,13 @@ def own_space(*, patient: Patient) -> OwnSpace:
         finished = [s for s in sessions if s.status == SessionStatus.COMPLETED]
         next_session = waiting[0] if waiting else None
         last = finished[-1] if finished else None
+        stop_from = next_session.scheduled_on - timedelta(days=NSAID_WASHOUT_DAYS) \
+            if next_session else None
         courses.append(CourseView(
             plan=plan, done=plan.done, left=max(plan.planned_sessions - plan.done, 0),
-            next_session=next_session,
-            stop_nsaids_from=next_session.scheduled_on - timedelta(days=NSAID_WASHOUT_DAYS)
-            if next_session else None,
+            next_session=next_session, stop_nsaids_from=stop_from,
+            # The clinic's today: the washout is counted in its calendar days.
+            stop_nsaids_now=stop_from is not None and stop_from <= today,
             last_session=last, aftercare=aftercare_for(session=last) if last else []))
     checkins = [(c, checkin_token(c)) for c in CheckIn.objects.filter(
         patient=patient, answered_at__isnull=True, due_at__lte=now,

@@ -253,6 +253,10 @@ RATE_LIMITS = [
 PORTAL_LINK_MAX_AGE = timedelta(minutes=15)
 PORTAL_LINK_WINDOW = timedelta(minutes=15)
 PORTAL_LINKS_PER_ADDRESS = 3
+# A freed time is offered to this many waiting patients at once, and held for them this
+# long; the first to take it gets it.
+WAITLIST_OFFERS_PER_TIME = 3
+WAITLIST_HOLD = timedelta(hours=2)
 PORTAL_IDLE = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "15")))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache"))}}

@@ -83,6 +83,8 @@ WRITES_ONLY = {
     "api/v1/public/clinics/<slug>/appointments", "api/v1/public/appointments/<token>/cancel",
     "api/v1/appointments/<int:appointment_id>/cancel",
     "me/sign-out/", "me/<int:patient_id>/consents/<str:kind>/",
+    "me/<int:patient_id>/appointments/<int:appointment_id>/earlier/",
+    "desk/waitlist/<int:entry_id>/remove/",
 }
 
 
@@ -179,7 +181,25 @@ def world(personas, catalogue, clock, run_worker):
         "manage": manage_token(appointment),
         "checkin": checkin_token(CheckIn.objects.filter(patient=patient).last()),
         "feed": calendar_feed_issue(actor=actor),
+        "offer": _waitlist_offer(appointment),
     }
+
+
+def _waitlist_offer(appointment) -> str:
+    """The patient waits for an earlier time than their last appointment, and is offered
+    one: the key of that offer's link."""
+    from mesoclinic.booking.models import WaitlistOffer
+    from mesoclinic.booking.services import waitlist_join, waitlist_offer_key
+    from mesoclinic.core import clock
+    from mesoclinic.core.links import derived_key, key_hash
+
+    entry = waitlist_join(appointment=appointment, ip=None)
+    offer = WaitlistOffer.objects.create(
+        entry=entry, practitioner_id=appointment.practitioner_id,
+        starts_at=appointment.starts_at - timedelta(days=1), nonce="walk",
+        key_hash=key_hash(derived_key(purpose="waitlist-offer", nonce="walk")),
+        expires_at=clock.now() + timedelta(hours=2))
+    return waitlist_offer_key(offer)
 
 
 def reads(w) -> dict[str, str]:
@@ -257,6 +277,8 @@ def reads(w) -> dict[str, str]:
         # The patient's own space, opened as the patient (signed in with their address).
         "me/<int:patient_id>/": f"/me/{p}/",
         "me/<int:patient_id>/summary.pdf": f"/me/{p}/summary.pdf",
+        "desk/waitlist/": "/desk/waitlist/",
+        "waitlist/<str:key>/": f"/waitlist/{w['offer']}/",
         "me/<int:patient_id>/consents/<int:consent_id>.pdf":
             f"/me/{p}/consents/{w['consent'].pk}.pdf",
         "me/<int:patient_id>/appointments/<int:appointment_id>.ics":
@@ -295,7 +317,7 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
         if not address:
             continue  # the same address as another pattern, read through it
         before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-        if address.startswith(("/p/", "/c/", "/booking/", "/feeds/")):
+        if address.startswith(("/p/", "/c/", "/booking/", "/feeds/", "/waitlist/")):
             client.logout()
             response = client.get(address)
             client = client_as(personas.practitioner)

@@ -166,3 +166,44 @@ class CalendarFeed(models.Model):
                                       related_name="calendar_feed")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BOOKED = "booked", _("Moved earlier")
+    LEFT = "left", _("Left the list")
+
+
+class WaitlistEntry(models.Model):
+    """A patient's wish for an earlier time than the appointment they hold."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
+                                    related_name="waitlist_entries")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=WaitlistStatus.choices,
+                              default=WaitlistStatus.WAITING)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(
+            fields=["appointment"], condition=models.Q(status="waiting"),
+            name="one_waiting_entry_per_appointment")]
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to a waiting patient by email, held for them until
+    ``expires_at``; the first of those offered to take it gets it."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    starts_at = models.DateTimeField()
+    nonce = models.CharField(max_length=32)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, blank=True)  # booked | taken | refused

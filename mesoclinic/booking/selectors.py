@@ -22,6 +22,9 @@ from mesoclinic.booking.models import (
     CalendarFeed,
     TimeOff,
     TreatmentOffer,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
     WorkingHours,
 )
 from mesoclinic.core import clock, moments
@@ -409,3 +412,45 @@ def appointment_from_token(token: str, *, opened_from: str | None = None) -> App
                      action="appointment.open", object_type="appointment",
                      object_id=appointment.pk, patient_id=appointment.patient_id)
     return appointment
+
+
+# The waiting list ----------------------------------------------------------------------
+
+
+def waitlist_offer_from_key(key: str, *, opened_from: str | None = None) -> WaitlistOffer:
+    """The offer an emailed link names; opened by its holder (``opened_from``): audited."""
+    offer = WaitlistOffer.objects.select_related(
+        "entry__patient", "entry__appointment__clinic", "entry__appointment__type",
+        "practitioner").filter(key_hash=key_hash(key)).first()
+    if offer is None:
+        raise NotFound(_("This link is not valid."))
+    if opened_from is not None:
+        entry = offer.entry
+        audit_record(actor=None, clinic=entry.appointment.clinic, ip=opened_from,
+                     action="waitlist.offer_open", object_type="waitlist",
+                     object_id=entry.pk, patient_id=entry.patient_id)
+    return offer
+
+
+def clinic_waitlist(*, actor: Actor) -> list[WaitlistEntry]:
+    """Who waits for an earlier time, in the order they asked, with the offers made;
+    shown to the desk (a listing of those patients, audited)."""
+    entries = list(WaitlistEntry.objects.filter(clinic_id=actor.clinic_id,
+                                                status=WaitlistStatus.WAITING)
+                   .select_related("patient", "appointment__type",
+                                   "appointment__practitioner")
+                   .prefetch_related("offers").order_by("created_at", "id"))
+    audit_listing(actor=actor, action="waitlist.list", patient_ids=[e.patient_id
+                                                                    for e in entries])
+    return entries
+
+
+def access_waitlist_entry(*, actor: Actor, entry_id: int) -> WaitlistEntry:
+    return clinic_row(WaitlistEntry.objects.select_related("patient"), actor=actor,
+                      pk=entry_id, missing=_("No such waiting-list entry."))
+
+
+def patient_waitlist(*, patient: Patient) -> dict[int, WaitlistEntry]:
+    """The patient's waiting entries, by the appointment they would bring forward."""
+    return {e.appointment_id: e for e in WaitlistEntry.objects.filter(
+        patient=patient, status=WaitlistStatus.WAITING)}

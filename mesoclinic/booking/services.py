@@ -34,6 +34,9 @@ from mesoclinic.booking.models import (
     SlotClaim,
     TimeOff,
     TreatmentOffer,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
     WorkingHours,
 )
 from mesoclinic.booking.selectors import (
@@ -50,7 +53,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.languages import patient_language
-from mesoclinic.core.links import key_hash
+from mesoclinic.core.links import derived_key, key_hash
 from mesoclinic.core.models import Clinic, Membership
 from mesoclinic.core.roles import require_owner
 from mesoclinic.core.selectors import clinic_member
@@ -357,6 +360,10 @@ def appointment_cancel(*, appointment: Appointment, reason: str = "",
 
         send_cancellation.enqueue(locked.pk)
     SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
+    from mesoclinic.booking.tasks import offer_freed_time
+
+    # Queued with the cancellation: the freed time goes to the waiting list.
+    offer_freed_time.enqueue(locked.pk)
     audit_record(actor=actor, clinic=locked.clinic, ip=ip, action="appointment.cancel",
                  object_type="appointment", object_id=locked.pk,
                  patient_id=locked.patient_id, detail={
@@ -390,7 +397,8 @@ def appointment_status_set(*, actor: Actor, appointment: Appointment, status: st
         locked.arrived_at = now
     locked.save(update_fields=["status", "arrived_at"])
     if status == AppointmentStatus.NO_SHOW:
-        SlotClaim.objects.filter(appointment=locked).delete()  # the time is free again
+        # The time is free again; it has come, so there is no one to offer it to.
+        SlotClaim.objects.filter(appointment=locked).delete()
     audit_record(actor=actor, action="appointment.status", object_type="appointment",
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"from": before, "to": status})
@@ -667,3 +675,166 @@ def clinic_profile_update(*, actor: Actor, address: str, phone: str, description
     audit_record(actor=actor, action="clinic.profile", object_type="clinic",
                  object_id=clinic.pk)
     return clinic
+
+
+# The waiting list ----------------------------------------------------------------------
+
+WAITLIST_PURPOSE = "waitlist-offer"
+
+
+def waitlist_offer_key(offer: WaitlistOffer) -> str:
+    return derived_key(purpose=WAITLIST_PURPOSE, nonce=offer.nonce)
+
+
+@transaction.atomic
+def waitlist_join(*, appointment: Appointment, ip: str | None, actor: Actor | None = None
+                  ) -> WaitlistEntry:
+    """The patient would take an earlier time than this appointment, if one frees up."""
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= clock.now():
+        raise InvalidInput(_("Only an appointment still to come can be brought forward."),
+                           field="appointment")
+    entry = WaitlistEntry.objects.filter(appointment=appointment,
+                                         status=WaitlistStatus.WAITING).first()
+    if entry is not None:
+        return entry
+    entry = WaitlistEntry.objects.create(clinic_id=appointment.clinic_id,
+                                         patient_id=appointment.patient_id,
+                                         appointment=appointment, created_at=clock.now())
+    audit_record(actor=actor, clinic=appointment.clinic, ip=ip, action="waitlist.join",
+                 object_type="waitlist", object_id=entry.pk, patient_id=entry.patient_id)
+    return entry
+
+
+@transaction.atomic
+def waitlist_leave(*, entry: WaitlistEntry, ip: str | None, actor: Actor | None = None
+                   ) -> None:
+    # Locked: leaving and taking an offered time do not cross.
+    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if locked.status != WaitlistStatus.WAITING:
+        return
+    locked.status, locked.closed_at = WaitlistStatus.LEFT, clock.now()
+    locked.save(update_fields=["status", "closed_at"])
+    audit_record(actor=actor, clinic=locked.clinic, ip=ip, action="waitlist.leave",
+                 object_type="waitlist", object_id=locked.pk, patient_id=locked.patient_id)
+
+
+def _safety_allows(entry: WaitlistEntry, membership: Membership, starts_at: datetime) -> bool:
+    """Whether the rules let this patient have this appointment at that time: the same
+    rules as a booking (interval, allergy test, washout, adverse events)."""
+    if entry.appointment.kind != AppointmentKind.TREATMENT:
+        return True
+    try:
+        treatment_allowed(patient=entry.patient, membership=membership, starts_at=starts_at)
+    except BookingRefused:
+        return False
+    return True
+
+
+@transaction.atomic
+def waitlist_offer_freed(*, appointment_id: int) -> int:
+    """A time has freed (this appointment was cancelled or moved): offer it to the waiting
+    patients with a later appointment of the same kind with the same practitioner, in the
+    order they asked, when the safety rules allow them that time; each is emailed, and the
+    offer is held for them WAITLIST_HOLD. Run by the worker. Answers how many were
+    offered it."""
+    from mesoclinic.booking.tasks import send_waitlist_offer
+
+    freed = Appointment.objects.select_related("clinic", "type").get(pk=appointment_id)
+    now = clock.now()
+    if freed.starts_at < now + LEAD_TIME:
+        return 0
+    membership = clinic_member(clinic_id=freed.clinic_id, user_id=freed.practitioner_id)
+    if membership is None or time_refusal(membership=membership,
+                                          appointment_type=freed.type,
+                                          starts_at=freed.starts_at, not_before=now):
+        return 0
+    duration = timedelta(minutes=freed.type.duration_minutes + freed.type.buffer_minutes)
+    if SlotClaim.objects.filter(practitioner_id=freed.practitioner_id, slot__in=slots.slots_of(
+            slots.Interval(freed.starts_at, freed.starts_at + duration))).exists():
+        return 0  # taken again already
+    waiting = WaitlistEntry.objects.filter(
+        clinic_id=freed.clinic_id, status=WaitlistStatus.WAITING,
+        appointment__status=AppointmentStatus.BOOKED,
+        appointment__practitioner_id=freed.practitioner_id,
+        appointment__type_id=freed.type_id, appointment__starts_at__gt=freed.starts_at,
+    ).exclude(patient_id=freed.patient_id).select_related("patient", "appointment")
+    offered = 0
+    for entry in waiting:
+        if offered >= settings.WAITLIST_OFFERS_PER_TIME:
+            break
+        if not _safety_allows(entry, membership, freed.starts_at):
+            continue
+        nonce = secrets.token_urlsafe(18)
+        offer = WaitlistOffer.objects.create(
+            entry=entry, practitioner_id=freed.practitioner_id, starts_at=freed.starts_at,
+            nonce=nonce, key_hash=key_hash(derived_key(purpose=WAITLIST_PURPOSE,
+                                                       nonce=nonce)),
+            created_at=now, expires_at=now + settings.WAITLIST_HOLD)
+        send_waitlist_offer.enqueue(offer.pk)
+        audit_record(actor=None, clinic=freed.clinic, action="waitlist.offer",
+                     object_type="waitlist", object_id=entry.pk, patient_id=entry.patient_id,
+                     detail={"starts_at": freed.starts_at.isoformat()})
+        offered += 1
+    return offered
+
+
+def waitlist_offer_send(*, offer_id: int) -> bool:
+    """The offer's email, in the patient's language. Run by the worker."""
+    offer = WaitlistOffer.objects.select_related(
+        "entry__patient", "entry__appointment__clinic", "practitioner").get(pk=offer_id)
+    patient, clinic = offer.entry.patient, offer.entry.appointment.clinic
+    if not patient.email or offer.answered_at is not None:
+        return False
+    url = settings.SITE_URL.rstrip("/") + reverse("waitlist_offer",
+                                                  args=[waitlist_offer_key(offer)])
+    with translation.override(patient_language(patient, clinic)):
+        body = render_to_string("booking/waitlist_offer_email.txt", {
+            "offer": offer, "clinic": clinic, "url": url, "patient": patient,
+            "current": offer.entry.appointment})
+        subject = _("An earlier time at %(clinic)s") % {"clinic": clinic.name}
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                 to=[patient.email]).send()
+    return True
+
+
+class OfferGone(MesoclinicError):
+    code = "offer-gone"
+    status = 410
+
+
+@transaction.atomic
+def waitlist_accept(*, offer: WaitlistOffer, ip: str | None) -> Appointment | None:
+    """The patient takes the offered time: their appointment moves to it by the booking
+    service itself, so the slot claims decide between two patients who accept at once, and
+    the safety rules are judged again as they stand now. None: someone else was first (the
+    patient keeps their appointment and their place on the list)."""
+    # Locked: one answer per offer.
+    locked = WaitlistOffer.objects.select_for_update().select_related(
+        "entry__appointment").get(pk=offer.pk)
+    now = clock.now()
+    entry = locked.entry
+    if locked.answered_at is not None or locked.expires_at < now or \
+            entry.status != WaitlistStatus.WAITING:
+        raise OfferGone(_("This offer has ended: the time was given to someone else, or "
+                          "its hold ran out. You are still on the waiting list if you "
+                          "were."))
+    membership = clinic_member(clinic_id=entry.clinic_id, user_id=locked.practitioner_id)
+    if membership is None or not _safety_allows(entry, membership, locked.starts_at):
+        raise BookingRefused(_("The treatment rules no longer allow a session at that time; "
+                               "your appointment stays as it was."), reasons=["safety"])
+    try:
+        moved = appointment_move(appointment=entry.appointment, starts_at=locked.starts_at,
+                                 membership=membership, ip=ip, channel="online")
+    except SlotTaken:
+        # The move rolled back to its savepoint: the appointment is as it was.
+        locked.answered_at, locked.outcome = now, "taken"
+        locked.save(update_fields=["answered_at", "outcome"])
+        return None
+    locked.answered_at, locked.outcome = now, "booked"
+    locked.save(update_fields=["answered_at", "outcome"])
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED,
+                                                     closed_at=now)
+    audit_record(actor=None, clinic=moved.clinic, ip=ip, action="waitlist.accept",
+                 object_type="waitlist", object_id=entry.pk, patient_id=entry.patient_id,
+                 detail={"starts_at": locked.starts_at.isoformat()})
+    return moved

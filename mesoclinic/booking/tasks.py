@@ -7,6 +7,8 @@ from mesoclinic.booking.services import (
     confirmation_send,
     course_schedule_send,
     reminder_send,
+    waitlist_offer_freed,
+    waitlist_offer_send,
 )
 
 
@@ -31,3 +33,13 @@ def send_course_schedule(appointment_ids: list[int], cancelled_ids: list[int],
                          changed: bool) -> bool:
     return course_schedule_send(appointment_ids=appointment_ids, cancelled_ids=cancelled_ids,
                                 changed=changed)
+
+
+@task()
+def offer_freed_time(appointment_id: int) -> int:
+    return waitlist_offer_freed(appointment_id=appointment_id)
+
+
+@task()
+def send_waitlist_offer(offer_id: int) -> bool:
+    return waitlist_offer_send(offer_id=offer_id)

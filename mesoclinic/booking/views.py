@@ -29,12 +29,14 @@ from mesoclinic.booking.models import (
 )
 from mesoclinic.booking.selectors import (
     access_appointment,
+    access_waitlist_entry,
     appointment_from_token,
     appointment_type_of,
     appointment_types,
     bookable_members,
     calendar,
     clinic_offers,
+    clinic_waitlist,
     feed_appointments,
     feed_membership,
     free_times,
@@ -42,6 +44,7 @@ from mesoclinic.booking.selectors import (
     public_clinic,
     search_clinics,
     upcoming_time_off,
+    waitlist_offer_from_key,
     working_hours_of,
 )
 from mesoclinic.booking.services import (
@@ -58,6 +61,8 @@ from mesoclinic.booking.services import (
     clinic_profile_update,
     online_booking,
     time_off_add,
+    waitlist_accept,
+    waitlist_leave,
     working_hours_set,
 )
 from mesoclinic.catalog import selectors as catalogue
@@ -566,3 +571,52 @@ def appointment_status(request: HttpRequest, actor: Actor, appointment_id: int
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect(request.POST.get("next") or "desk")
+
+
+# The waiting list ----------------------------------------------------------------------
+
+
+@staff_view()
+def waitlist(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The desk's view of the waiting list: who asked for an earlier time, in order, and
+    what was offered to them."""
+    return render(request, "booking/waitlist.html", {
+        "entries": clinic_waitlist(actor=actor), "now": clock.now()})
+
+
+@staff_view()
+@require_POST
+def waitlist_remove(request: HttpRequest, actor: Actor, entry_id: int) -> HttpResponse:
+    entry = access_waitlist_entry(actor=actor, entry_id=entry_id)
+    waitlist_leave(entry=entry, ip=client_ip(request), actor=actor)
+    messages.success(request, _("%(name)s is off the waiting list.")
+                     % {"name": entry.patient.full_name})
+    return redirect("waitlist")
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request: HttpRequest, key: str) -> HttpResponse:
+    """The emailed offer of an earlier time: the patient takes it, or leaves it."""
+    try:
+        offer = waitlist_offer_from_key(key, opened_from=client_ip(request)
+                                        if request.method == "GET" else None)
+    except NotFound as missing:
+        return render(request, "consultation/public_error.html",
+                      {"message": missing.message}, status=404)
+    clinic = offer.entry.appointment.clinic
+    timezone.activate(clinic.zoneinfo)
+    context: dict[str, Any] = {"offer": offer, "clinic": clinic,
+                               "current": offer.entry.appointment}
+    if request.method == "POST":
+        try:
+            moved = waitlist_accept(offer=offer, ip=client_ip(request))
+        except MesoclinicError as error:
+            context["error"] = error.message
+            return render(request, "booking/waitlist_offer.html", context, status=409)
+        if moved is None:
+            context["error"] = _("Someone else took this time a moment ago. Your "
+                                 "appointment stays as it was, and you stay on the waiting "
+                                 "list.")
+            return render(request, "booking/waitlist_offer.html", context, status=409)
+        return redirect("manage_booking", token=manage_token(moved))
+    return render(request, "booking/waitlist_offer.html", context)

@@ -5,7 +5,7 @@ staff openings are, with the patient as the one who looked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from mesoclinic.aftercare.models import CheckIn
 from mesoclinic.aftercare.selectors import Advice, aftercare_for, checkin_token
 from mesoclinic.booking.models import HOLDING_STATUSES, Appointment
-from mesoclinic.booking.selectors import manage_token
+from mesoclinic.booking.selectors import manage_token, patient_waitlist
 from mesoclinic.chart.selectors import progress_charts
 from mesoclinic.consultation.models import Consent, ConsentKind
 from mesoclinic.core import clock, moments
@@ -60,6 +60,7 @@ class OwnAppointment:
     appointment: Appointment
     manage_token: str
     upcoming: bool
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ def own_space(*, patient: Patient) -> OwnSpace:
     today = moments.today(patient.clinic)
     appointments = list(Appointment.objects.filter(patient=patient)
                         .select_related("type", "practitioner").order_by("starts_at"))
-    upcoming = [OwnAppointment(a, manage_token(a), True) for a in appointments
-                if a.status in HOLDING_STATUSES and a.ends_at >= now]
+    waiting = patient_waitlist(patient=patient)
+    upcoming = [OwnAppointment(a, manage_token(a), True,
+                               waiting[a.pk].created_at if a.pk in waiting else None)
+                for a in appointments if a.status in HOLDING_STATUSES and a.ends_at >= now]
     past = [OwnAppointment(a, "", False) for a in reversed(appointments)
             if not (a.status in HOLDING_STATUSES and a.ends_at >= now)][:10]
     plans = list(TreatmentPlan.objects.filter(patient=patient, status="active")

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.booking.ics import appointment_ics
+from mesoclinic.booking.selectors import patient_waitlist
+from mesoclinic.booking.services import waitlist_join, waitlist_leave
 from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.pdf import consent_pdf
 from mesoclinic.core import clock
@@ -176,3 +178,25 @@ def appointment_calendar(request: HttpRequest, email: str, patient_id: int,
     response = HttpResponse(appointment_ics(appointment), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
+
+
+@require_POST
+@patient_page
+def earlier_time(request: HttpRequest, email: str, patient_id: int, appointment_id: int
+                 ) -> HttpResponse:
+    """Join or leave the waiting list for an earlier time than this appointment."""
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    appointment = own_appointment(patient=patient, appointment_id=appointment_id)
+    try:
+        if request.POST.get("wanted") == "yes":
+            waitlist_join(appointment=appointment, ip=client_ip(request))
+            messages.success(request, _("You are on the waiting list: if an earlier time "
+                                        "frees up, we email you."))
+        else:
+            entry = patient_waitlist(patient=patient).get(appointment.pk)
+            if entry is not None:
+                waitlist_leave(entry=entry, ip=client_ip(request))
+            messages.success(request, _("You are off the waiting list."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("portal_patient", patient_id=patient.pk)

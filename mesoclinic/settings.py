@@ -290,6 +290,8 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_PERMISSIONS = 0o600  # stored photos: their owner's alone, like the rest
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", VAR_DIR / "photos"))
+# Patients' data archives, outside the web root like the photos.
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", VAR_DIR / "exports"))
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_PIXELS = 50_000_000
 INTAKE_LINK_MAX_AGE = timedelta(days=7)

@@ -63,6 +63,8 @@ def fresh_rate_limits():
 def audit_checkpoints(settings, tmp_path):
     """Each test's checkpoints in a file of its own, as each has a database of its own."""
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    # Patients' data archives, likewise.
+    settings.EXPORT_ROOT = tmp_path / "exports"
 
 
 @pytest.fixture

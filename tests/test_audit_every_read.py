@@ -45,6 +45,7 @@ NO_PATIENT_DATA = {
     "clinics/<slug:slug>/": "a clinic's public page",
     "me/sign-in/": "asks for a sign-in link", "me/sign-in/<str:key>/": "the sign-in button",
     "me/": "the patient's own clinics (each listed one is audited: tests/test_portal.py)",
+    "schemas/patient-export-v1.json": "the published schema of the patients' exports",
     "clinics/<slug:slug>/book/": "a public booking form",
     "catalogue/": "the catalogue", "catalogue/<slug:slug>/": "the catalogue",
     "api/v1/openapi.json": "the API's description", "api/v1/docs": "the API's docs",
@@ -85,6 +86,8 @@ WRITES_ONLY = {
     "me/sign-out/", "me/<int:patient_id>/consents/<str:kind>/",
     "me/<int:patient_id>/appointments/<int:appointment_id>/earlier/",
     "desk/waitlist/<int:entry_id>/remove/",
+    "me/<int:patient_id>/data/", "me/<int:patient_id>/corrections/",
+    "clinic/requests/<int:request_id>/decide/", "patients/<int:patient_id>/data-export/",
 }
 
 
@@ -182,7 +185,17 @@ def world(personas, catalogue, clock, run_worker):
         "checkin": checkin_token(CheckIn.objects.filter(patient=patient).last()),
         "feed": calendar_feed_issue(actor=actor),
         "offer": _waitlist_offer(appointment),
+        "export": _export(patient),
     }
+
+
+def _export(patient):
+    """A copy of the patient's data, built (by the worker's own function)."""
+    from mesoclinic.portal.services import data_access_request, data_export_build
+
+    request = data_access_request(patient=patient, ip=None)
+    data_export_build(request_id=request.pk)
+    return request
 
 
 def _waitlist_offer(appointment) -> str:
@@ -278,6 +291,11 @@ def reads(w) -> dict[str, str]:
         "me/<int:patient_id>/": f"/me/{p}/",
         "me/<int:patient_id>/summary.pdf": f"/me/{p}/summary.pdf",
         "desk/waitlist/": "/desk/waitlist/",
+        "clinic/requests/": "/clinic/requests/",
+        "clinic/requests/<int:request_id>/archive.zip":
+            f"/clinic/requests/{w['export'].pk}/archive.zip",
+        "me/<int:patient_id>/data/<int:request_id>.zip":
+            f"/me/{p}/data/{w['export'].pk}.zip",
         "waitlist/<str:key>/": f"/waitlist/{w['offer']}/",
         "me/<int:patient_id>/consents/<int:consent_id>.pdf":
             f"/me/{p}/consents/{w['consent'].pk}.pdf",

@@ -192,7 +192,7 @@ def test_the_desk_the_status_step_and_the_public_clinic_page_cost_the_same_whate
         lambda: public(f"/clinics/{personas.clinic.slug}/"))
     assert costs["desk"] == costs["desk, one left"]
     assert costs["clinic page"] == costs["clinic page, three practitioners"]
-    assert costs == {"desk": 8, "desk, one left": 8, "arrived": 12, "api in treatment": 7,
+    assert costs == {"desk": 9, "desk, one left": 9, "arrived": 12, "api in treatment": 7,
                      "clinic page": 14, "clinic page, one practitioner": 15,
                      "clinic page, three practitioners": 14}, costs
 

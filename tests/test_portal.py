@@ -249,7 +249,7 @@ def test_the_space_reads_in_the_same_statements_however_long_the_record(
 
     short = cost()
     plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)
-    assert cost() == short == 14
+    assert cost() == short == 15
 
 
 def test_withdrawing_photo_consent_stops_photographs_and_comparisons_at_once(

@@ -41,7 +41,7 @@ from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import parse_form, parse_local_datetime, public_link_page, staff_view
 from mesoclinic.courses.selectors import access_session, sessions_given
-from mesoclinic.patients.selectors import access_patient
+from mesoclinic.patients.selectors import access_patient, open_data_requests
 
 
 @staff_view(roles=CLINICAL_ROLES)
@@ -191,4 +191,5 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
         return redirect("patient_list")
     today = clinic_today(actor=actor, now=clock.now())
     return render(request, "aftercare/dashboard.html", {
-        "flags": today.flags, "checkins": today.checkins, "sessions": today.sessions})
+        "flags": today.flags, "checkins": today.checkins, "sessions": today.sessions,
+        "data_requests": open_data_requests(actor=actor)})

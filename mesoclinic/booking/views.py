@@ -80,7 +80,7 @@ from mesoclinic.core.web import (
     render_error,
     staff_view,
 )
-from mesoclinic.patients.selectors import access_patient
+from mesoclinic.patients.selectors import access_patient, open_data_requests
 
 RADII = (5, 10, 25, 50, 100)
 SEARCH_DAYS = 60
@@ -557,7 +557,8 @@ def desk(request: HttpRequest, actor: Actor) -> HttpResponse:
         "today": today, "appointments": [(a, [(s, AppointmentStatus(s).label)
                                               for s in NEXT_STATUSES.get(a.status, ())])
                                          for a in appointments],
-        "counts": counts, "now": clock.now()})
+        "counts": counts, "now": clock.now(),
+        "data_requests": open_data_requests(actor=actor)})
 
 
 @staff_view()

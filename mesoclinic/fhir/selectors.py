@@ -536,6 +536,28 @@ def patient_everything(*, actor: Actor, patient_id: int, base: str) -> list[Json
         raise NotFound(_("No such Patient."))
     audit_record(actor=actor, action="fhir.everything", object_type="Patient",
                  object_id=patient.pk, patient_id=patient.pk)
+    return _everything(actor, patient, base)
+
+
+@dataclass(frozen=True)
+class ClinicReader:
+    """The clinic reading its own rows for the patient's own export: no member reads it,
+    the patient's request is the audited act."""
+
+    clinic: Clinic
+    role: str = "owner"
+
+    @property
+    def clinic_id(self) -> int:
+        return self.clinic.pk
+
+
+def everything_for_export(*, patient: Patient, base: str) -> list[Json]:
+    """$everything for the patient's data export, built by the worker."""
+    return _everything(ClinicReader(patient.clinic), patient, base)  # type: ignore[arg-type]
+
+
+def _everything(actor: Actor, patient: Patient, base: str) -> list[Json]:
     render = render_for(actor, base)
     out: list[Json] = [fhir.patient(patient, render)]
 

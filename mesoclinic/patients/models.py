@@ -95,3 +95,42 @@ class PatientRevision(models.Model):
             models.UniqueConstraint(fields=["patient", "version"], name="revision_version")
         ]
         ordering = ["-version"]
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("A copy of my data")
+    RECTIFICATION = "rectification", _("A correction")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WORKING = "working", _("Being prepared")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+
+
+class DataRequest(models.Model):
+    """A patient's request about their data (GDPR articles 15, 16 and 20), due within a
+    month; made by the patient in their space, or by staff on their behalf."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="data_requests")
+    kind = models.CharField(max_length=15, choices=RequestKind.choices)
+    asked_by_patient = models.BooleanField(default=True)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+")
+    detail = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=RequestStatus.choices,
+                              default=RequestStatus.OPEN)
+    progress = models.PositiveSmallIntegerField(default=0)  # % of an export built
+    archive_name = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decision = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["due_on", "id"]

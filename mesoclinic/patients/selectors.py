@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import User
 from mesoclinic.core.roles import require_clinician
 from mesoclinic.core.rows import JoinedRows
+from mesoclinic.core.selectors import clinic_row
 from mesoclinic.patients import search_keys
-from mesoclinic.patients.models import Patient, PatientRevision
+from mesoclinic.patients.models import (
+    DataRequest,
+    Patient,
+    PatientRevision,
+    RequestStatus,
+)
 
 SEARCH_LIMIT = 50
 
@@ -162,3 +169,36 @@ def patient_corrections(*, patient: Patient, medical: bool, limit: int = 20
                                            _shown(field, before), _shown(field, now)))
         corrections.append(Correction(revision, changes))
     return corrections
+
+
+# Requests about a patient's data ------------------------------------------------------
+
+
+def open_data_requests(*, actor: Actor) -> list[DataRequest]:
+    """The clinic's patients' requests still to answer, the nearest due first (each is due
+    a month after it was made)."""
+    return list(DataRequest.objects.filter(
+        clinic_id=actor.clinic_id, status__in=[RequestStatus.OPEN, RequestStatus.WORKING])
+        .order_by("due_on", "id"))
+
+
+def clinic_data_requests(*, actor: Actor) -> list[DataRequest]:
+    """Open requests, then those closed in the last 90 days; a listing of patients,
+    audited."""
+    since = clock.now() - timedelta(days=90)
+    requests = list(DataRequest.objects.filter(clinic_id=actor.clinic_id).filter(
+        Q(status__in=[RequestStatus.OPEN, RequestStatus.WORKING]) | Q(created_at__gte=since))
+        .select_related("patient", "decided_by").order_by("status", "due_on", "id"))
+    audit_listing(actor=actor, action="data_request.list",
+                  patient_ids=[r.patient_id for r in requests])
+    return requests
+
+
+def access_data_request(*, actor: Actor, request_id: int) -> DataRequest:
+    return clinic_row(DataRequest.objects.select_related("patient"), actor=actor,
+                      pk=request_id, missing=_("No such request."),
+                      audit_action="data_request.view", object_type="data_request")
+
+
+def patient_data_requests(*, patient: Patient) -> list[DataRequest]:
+    return list(DataRequest.objects.filter(patient=patient).order_by("-created_at")[:10])

@@ -22,3 +22,4 @@ class SignInLink(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["ip", "created_at"], name="signin_ip_time")]
+

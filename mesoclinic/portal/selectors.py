@@ -22,6 +22,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import NotFound
 from mesoclinic.courses.models import Session, SessionStatus, TreatmentPlan
 from mesoclinic.patients.models import Patient
+from mesoclinic.patients.selectors import patient_data_requests
 from mesoclinic.portal.services import SELF_SERVICE_CONSENTS, normalised_email
 from mesoclinic.safety.rules import NSAID_WASHOUT_DAYS
 
@@ -85,6 +86,7 @@ class OwnSpace:
     charts: list[tuple[Any, str]]
     consents: list[Consent]
     consent_choices: list[tuple[str, str, bool]] = field(default_factory=list)
+    requests: list[Any] = field(default_factory=list)
 
 
 def own_space(*, patient: Patient) -> OwnSpace:
@@ -130,7 +132,7 @@ def own_space(*, patient: Patient) -> OwnSpace:
                for kind in SELF_SERVICE_CONSENTS]
     return OwnSpace(patient=patient, upcoming=upcoming, past=past, courses=courses,
                     checkins=checkins, charts=progress_charts(patient), consents=consents,
-                    consent_choices=choices)
+                    consent_choices=choices, requests=patient_data_requests(patient=patient))
 
 
 def own_consent(*, patient: Patient, consent_id: int, ip: str | None) -> Consent:

@@ -3,10 +3,14 @@ there themselves (their photo and registry consents)."""
 
 from __future__ import annotations
 
+import calendar
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
@@ -17,12 +21,13 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.consultation.models import Consent, ConsentKind, SignatureMethod
 from mesoclinic.consultation.services import consent_sign
-from mesoclinic.core import clock
+from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.languages import patient_language
 from mesoclinic.core.links import derived_key, key_hash
-from mesoclinic.patients.models import Patient
+from mesoclinic.patients.models import DataRequest, Patient, RequestKind, RequestStatus
 from mesoclinic.portal.models import SignInLink
 
 SIGN_IN_PURPOSE = "portal-sign-in"
@@ -142,3 +147,116 @@ def own_consent_set(*, patient: Patient, kind: str, given: bool, ip: str | None
     return None
 
 
+
+
+# Requests about one's data ---------------------------------------------------------------
+
+
+def _month_later(day: date) -> date:
+    """The same day of the next month (the last day when that month is shorter)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def export_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.EXPORT_ROOT)
+
+
+@transaction.atomic
+def data_access_request(*, patient: Patient, ip: str | None, actor: Actor | None = None
+                        ) -> DataRequest:
+    """A copy of everything held about the patient, built by the worker (queued with the
+    request); one at a time. ``actor``: staff asking on the patient's behalf."""
+    from mesoclinic.portal.tasks import build_data_export
+
+    pending = DataRequest.objects.filter(patient=patient, kind=RequestKind.ACCESS,
+                                         status__in=[RequestStatus.OPEN,
+                                                     RequestStatus.WORKING]).first()
+    if pending is not None:
+        return pending
+    request = DataRequest.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, kind=RequestKind.ACCESS,
+        asked_by_patient=actor is None, asked_by=actor.user if actor else None,
+        created_at=clock.now(), due_on=_month_later(moments.today(patient.clinic)))
+    build_data_export.enqueue(request.pk)
+    audit_record(actor=actor, clinic=patient.clinic, ip=ip, action="data_request.create",
+                 object_type="data_request", object_id=request.pk, patient_id=patient.pk,
+                 detail={"kind": request.kind, "by": "staff" if actor else "patient"})
+    return request
+
+
+def data_export_build(*, request_id: int) -> bool:
+    """Build the archive, telling its progress on the request as it goes; then tell the
+    patient it is ready (when they asked). Run by the worker."""
+    from mesoclinic.portal.export import build_archive
+
+    request = DataRequest.objects.select_related("patient__clinic").get(pk=request_id)
+    if request.status not in (RequestStatus.OPEN, RequestStatus.WORKING):
+        return False
+    DataRequest.objects.filter(pk=request.pk).update(status=RequestStatus.WORKING,
+                                                     progress=1)
+
+    def progress(percent: int) -> None:
+        DataRequest.objects.filter(pk=request.pk).update(progress=min(percent, 99))
+
+    patient = request.patient
+    content = build_archive(patient, progress)
+    name = export_storage().save(f"{patient.clinic_id}/{patient.pk}/"
+                                 f"{secrets.token_hex(16)}.zip", ContentFile(content))
+    with transaction.atomic():
+        DataRequest.objects.filter(pk=request.pk).update(
+            status=RequestStatus.DONE, progress=100, archive_name=name,
+            finished_at=clock.now())
+        audit_record(actor=None, clinic=patient.clinic, action="patient.export",
+                     object_type="data_request", object_id=request.pk,
+                     patient_id=patient.pk, detail={"bytes": len(content)})
+    if request.asked_by_patient and patient.email:
+        with translation.override(patient_language(patient, patient.clinic)):
+            body = render_to_string("portal/export_ready_email.txt", {
+                "url": settings.SITE_URL.rstrip("/") + reverse("portal_patient",
+                                                               args=[patient.pk]),
+                "clinic": patient.clinic})
+            subject = _("Your data from %(clinic)s is ready") % {
+                "clinic": patient.clinic.name}
+        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                     to=[patient.email]).send()
+    return True
+
+
+@transaction.atomic
+def data_rectification_request(*, patient: Patient, detail: str, ip: str | None
+                               ) -> DataRequest:
+    """The patient says what is wrong in their record; staff correct it (the record keeps
+    its versions) or refuse with a reason."""
+    detail = detail.strip()
+    if not detail:
+        raise InvalidInput(_("Say what should be corrected."), field="detail")
+    request = DataRequest.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, kind=RequestKind.RECTIFICATION,
+        detail=detail[:2000], created_at=clock.now(),
+        due_on=_month_later(moments.today(patient.clinic)))
+    audit_record(actor=None, clinic=patient.clinic, ip=ip, action="data_request.create",
+                 object_type="data_request", object_id=request.pk, patient_id=patient.pk,
+                 detail={"kind": request.kind, "by": "patient"})
+    return request
+
+
+@transaction.atomic
+def data_request_decide(*, actor: Actor, request: DataRequest, done: bool, reason: str
+                        ) -> DataRequest:
+    """Staff close a correction request: made, or refused with the reason the patient
+    reads."""
+    # Locked: a request is decided once.
+    locked = DataRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.kind != RequestKind.RECTIFICATION or locked.status != RequestStatus.OPEN:
+        raise InvalidInput(_("This request is already closed."), field="status")
+    reason = reason.strip()
+    if not done and not reason:
+        raise InvalidInput(_("Give the patient the reason for the refusal."), field="reason")
+    locked.status = RequestStatus.DONE if done else RequestStatus.REFUSED
+    locked.decided_by, locked.decision, locked.finished_at = actor.user, reason, clock.now()
+    locked.save(update_fields=["status", "decided_by", "decision", "finished_at"])
+    audit_record(actor=actor, action="data_request.decide", object_type="data_request",
+                 object_id=locked.pk, patient_id=locked.patient_id,
+                 detail={"status": locked.status})
+    return locked

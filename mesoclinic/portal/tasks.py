@@ -2,9 +2,14 @@
 
 from django_tasks import task
 
-from mesoclinic.portal.services import sign_in_link_send
+from mesoclinic.portal.services import data_export_build, sign_in_link_send
 
 
 @task()
 def send_sign_in_link(link_id: int) -> bool:
     return sign_in_link_send(link_id=link_id)
+
+
+@task()
+def build_data_export(request_id: int) -> bool:
+    return data_export_build(request_id=request_id)

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,8 +23,17 @@ from mesoclinic.booking.services import waitlist_join, waitlist_leave
 from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.pdf import consent_pdf
 from mesoclinic.core import clock
-from mesoclinic.core.context import client_ip
+from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.roles import CLINICAL_ROLES
+from mesoclinic.core.web import staff_view
+from mesoclinic.patients.selectors import (
+    access_data_request,
+    access_patient,
+    clinic_data_requests,
+    patient_data_requests,
+)
+from mesoclinic.portal.export import SCHEMA_PATH
 from mesoclinic.portal.selectors import (
     access_own_patient,
     own_appointment,
@@ -31,7 +41,15 @@ from mesoclinic.portal.selectors import (
     own_patients,
     own_space,
 )
-from mesoclinic.portal.services import own_consent_set, sign_in_complete, sign_in_request
+from mesoclinic.portal.services import (
+    data_access_request,
+    data_rectification_request,
+    data_request_decide,
+    export_storage,
+    own_consent_set,
+    sign_in_complete,
+    sign_in_request,
+)
 
 SESSION_EMAIL, SESSION_SEEN = "portal_email", "portal_seen"
 View = Callable[..., HttpResponse]
@@ -200,3 +218,100 @@ def earlier_time(request: HttpRequest, email: str, patient_id: int, appointment_
     except MesoclinicError as error:
         messages.error(request, error.message)
     return redirect("portal_patient", patient_id=patient.pk)
+
+
+# Requests about one's data ---------------------------------------------------------------
+
+
+@require_POST
+@patient_page
+def data_copy(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    data_access_request(patient=patient, ip=client_ip(request))
+    messages.success(request, _("Your copy is being prepared: this page shows how far it "
+                                "has come, and we email you when it is ready."))
+    return redirect(reverse("portal_patient", args=[patient.pk]) + "#data")
+
+
+@require_POST
+@patient_page
+def data_correction(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    try:
+        data_rectification_request(patient=patient, detail=request.POST.get("detail", ""),
+                                   ip=client_ip(request))
+        messages.success(request, _("Your request is sent to the clinic, which answers "
+                                    "within a month."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("portal_patient", args=[patient.pk]) + "#data")
+
+
+@patient_page
+def data_archive(request: HttpRequest, email: str, patient_id: int, request_id: int
+                 ) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id,
+                                 audit_action="patient.export_download",
+                                 ip=client_ip(request))
+    found = next((r for r in patient_data_requests(patient=patient)
+                  if r.pk == request_id and r.archive_name), None)
+    if found is None:
+        raise NotFound(_("No such archive."))
+    return _archive_response(found)
+
+
+def _archive_response(found: Any) -> HttpResponse:
+    response = FileResponse(export_storage().open(found.archive_name, "rb"),
+                            content_type="application/zip")
+    response["Content-Disposition"] = (f'attachment; filename="mesoclinic-'
+                                       f'{found.patient_id}-{found.pk}.zip"')
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export_schema(request: HttpRequest) -> HttpResponse:
+    """The published schema of patient.json."""
+    return HttpResponse(SCHEMA_PATH.read_bytes(), content_type="application/schema+json")
+
+
+# Staff: the patients' requests -----------------------------------------------------------
+
+
+@staff_view()
+def data_requests(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(request, "portal/requests.html", {
+        "requests": clinic_data_requests(actor=actor), "today": clock.now()})
+
+
+@staff_view()
+@require_POST
+def data_request_decision(request: HttpRequest, actor: Actor, request_id: int
+                          ) -> HttpResponse:
+    found = access_data_request(actor=actor, request_id=request_id)
+    try:
+        data_request_decide(actor=actor, request=found, done=request.POST.get("done") == "yes",
+                            reason=request.POST.get("reason", ""))
+        messages.success(request, _("The request is closed."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("data_requests")
+
+
+@staff_view(roles=CLINICAL_ROLES)
+@require_POST
+def data_export_for_patient(request: HttpRequest, actor: Actor, patient_id: int
+                            ) -> HttpResponse:
+    patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
+    data_access_request(patient=patient, ip=client_ip(request), actor=actor)
+    messages.success(request, _("The copy of the patient's data is being prepared: it "
+                                "appears in the requests list when ready."))
+    return redirect("data_requests")
+
+
+@staff_view(roles=CLINICAL_ROLES)
+def data_request_archive(request: HttpRequest, actor: Actor, request_id: int
+                         ) -> HttpResponse:
+    found = access_data_request(actor=actor, request_id=request_id)
+    if not found.archive_name:
+        raise NotFound(_("No such archive."))
+    return _archive_response(found)

@@ -1,6 +1,7 @@
 """A patient's whole visit to their own space, on a phone: asking for a link, signing in
 with it, reading their appointments, course and documents, agreeing to photographs,
-opening an appointment to change it, and signing out. Screenshots: 50-portal-*.png."""
+asking for an earlier time and a copy of their data, opening an appointment to change it,
+and signing out. Screenshots: 50–55-portal-*.png."""
 
 from __future__ import annotations
 
@@ -85,12 +86,25 @@ def test_a_patient_s_whole_visit_to_their_space_on_a_phone(phone, personas, cata
                                   withdrawn_at__isnull=True).exists()
     shot(page, "53-portal-consent-given")
 
+    page.get_by_role("button", name="I would take an earlier time").click()
+    page.get_by_text("You are on the waiting list").wait_for()
+    page.get_by_role("button", name="Get a copy of all my data").click()
+    page.locator("#data progress").wait_for()
+    run_worker()
+    page.reload()
+    page.get_by_role("link", name="Download the archive (ZIP)").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the archive (ZIP)").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    assert _fits(page), "the data section is wider than a phone"
+    shot(page, "55-portal-waitlist-and-data")
+
     page.get_by_role("link", name="Change or cancel").first.click()
     page.wait_for_url("**/booking/**")
     assert _fits(page), "the appointment page is wider than a phone"
     shot(page, "54-portal-appointment")
 
-    page.go_back()
+    page.goto(f"/me/{patient.pk}/")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You are signed out.").wait_for()
     page.goto(f"/me/{patient.pk}/")

@@ -197,6 +197,26 @@ def open_clinic_for_booking(clinic: Clinic, *members: Membership) -> None:
         TreatmentOffer.objects.get_or_create(clinic=clinic, indication=indication)
 
 
+def book_for(*, patient: Patient, member: Membership, days_ahead: int = 1,
+             kind: str = "consultation", index: int = 0):
+    """This patient's appointment at the member's free time (the index-th of that day),
+    that many days ahead (clinic time), booked as the desk books."""
+    from datetime import timedelta
+
+    from mesoclinic.booking.selectors import appointment_type_of, free_times
+    from mesoclinic.booking.services import appointment_book
+    from mesoclinic.core import moments
+
+    clinic = patient.clinic
+    appointment_type = appointment_type_of(clinic=clinic, kind=kind)
+    day = moments.today(clinic) + timedelta(days=days_ahead)
+    free = free_times(members=[member], appointment_type=appointment_type, first=day,
+                      last=day)[clinic.pk][index]
+    return appointment_book(clinic=clinic, membership=member,
+                            appointment_type=appointment_type, starts_at=free.starts_at,
+                            patient=patient, channel="staff")
+
+
 def book_consultation(*, clinic: Clinic, member: Membership, days_ahead: int = 1,
                       channel: str = "staff", **patient_fields: Any):
     """The member's first free consultation that many days ahead (clinic time), booked

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from django.core import mail
 
-from tests.factories import actor_for, open_clinic_for_booking, ready_patient
+from tests.factories import actor_for, book_for, open_clinic_for_booking, ready_patient
 from tests.test_browser import browser, shot  # noqa: F401  (the module's Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -37,10 +36,7 @@ def _fits(page) -> bool:
 
 def test_a_patient_s_whole_visit_to_their_space_on_a_phone(phone, personas, catalogue, clock,
                                                            run_worker):
-    from mesoclinic.booking.selectors import appointment_type_of, free_times
-    from mesoclinic.booking.services import appointment_book
     from mesoclinic.consultation.models import Consent
-    from mesoclinic.core import moments
     from mesoclinic.courses.services import plan_book_proposed
 
     patient, _product, _lot, plan = ready_patient(clinic=personas.clinic, clock=clock,
@@ -49,13 +45,7 @@ def test_a_patient_s_whole_visit_to_their_space_on_a_phone(phone, personas, cata
     patient.save(update_fields=["email", "email_key"])
     plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)
     open_clinic_for_booking(personas.clinic, personas.practitioner)
-    kind = appointment_type_of(clinic=personas.clinic, kind="consultation")
-    day = moments.today(personas.clinic) + timedelta(days=3)
-    free = free_times(members=[personas.practitioner], appointment_type=kind, first=day,
-                      last=day)[personas.clinic.pk][0]
-    appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                     appointment_type=kind, starts_at=free.starts_at, patient=patient,
-                     channel="staff")
+    book_for(patient=patient, member=personas.practitioner, days_ahead=3)
     page = phone
 
     page.goto("/find/")

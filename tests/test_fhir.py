@@ -31,6 +31,7 @@ from mesoclinic.outcomes.services import MeasurementIn, measurement_record
 from tests.factories import (
     actor_for,
     book_consultation,
+    book_for,
     make_patient,
     open_clinic_for_booking,
     ready_patient,
@@ -85,18 +86,8 @@ def treated_patient(personas, clock, *, sessions: int = 1, points: int = 3):
 
 def book_review(personas, patient) -> Appointment:
     """A consultation for this patient at the practitioner's first free time tomorrow."""
-    from mesoclinic.booking.selectors import appointment_type_of, free_times
-    from mesoclinic.booking.services import appointment_book
-    from mesoclinic.core import moments
-
     open_clinic_for_booking(personas.clinic, personas.practitioner)
-    kind = appointment_type_of(clinic=personas.clinic, kind="consultation")
-    day = moments.today(personas.clinic) + timedelta(days=1)
-    free = free_times(members=[personas.practitioner], appointment_type=kind, first=day,
-                      last=day)[personas.clinic.pk][0]
-    return appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                            appointment_type=kind, starts_at=free.starts_at,
-                            patient=patient, channel="staff")
+    return book_for(patient=patient, member=personas.practitioner)
 
 
 def get(client, path, headers, **params):

@@ -18,6 +18,7 @@ from mesoclinic.core.models import AuditEvent
 from mesoclinic.portal.models import SignInLink
 from tests.factories import (
     actor_for,
+    book_for,
     make_patient,
     open_clinic_for_booking,
     ready_patient,
@@ -143,7 +144,8 @@ def test_a_patient_of_two_clinics_sees_each_separately_and_no_one_else(client, p
     assert personas.clinic.name in home and personas.other_clinic.name in home
     for patient in (here, there):
         page = client.get(reverse("portal_patient", args=[patient.pk]))
-        assert page.status_code == 200 and patient.clinic.name in page.content.decode()
+        assert page.status_code == 200
+        assert f"<title>{patient.clinic.name} · mesoclinic</title>" in page.content.decode()
     assert client.get(reverse("portal_patient", args=[someone.pk])).status_code == 404
     assert client.get(reverse("portal_summary_pdf", args=[someone.pk])).status_code == 404
     by_clinic = dict(AuditEvent.objects.filter(action="portal.view").values_list(
@@ -165,8 +167,6 @@ def test_staff_signed_in_as_staff_are_not_signed_in_as_a_patient(client_as, pers
 
 
 def test_the_course_appointments_and_documents(client, personas, clock, run_worker):
-    from mesoclinic.booking.selectors import appointment_type_of, free_times
-    from mesoclinic.booking.services import appointment_book
     from mesoclinic.core import moments
     from mesoclinic.courses.services import plan_book_proposed
 
@@ -176,13 +176,7 @@ def test_the_course_appointments_and_documents(client, personas, clock, run_work
     patient.save(update_fields=["email", "email_key"])
     plan_book_proposed(actor=actor_for(personas.practitioner), plan=plan)
     open_clinic_for_booking(personas.clinic, personas.practitioner)
-    kind = appointment_type_of(clinic=personas.clinic, kind="consultation")
-    day = moments.today(personas.clinic) + timedelta(days=2)
-    free = free_times(members=[personas.practitioner], appointment_type=kind, first=day,
-                      last=day)[personas.clinic.pk][0]
-    appointment = appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                                   appointment_type=kind, starts_at=free.starts_at,
-                                   patient=patient, channel="staff")
+    appointment = book_for(patient=patient, member=personas.practitioner, days_ahead=2)
     signed_in(client, run_worker)
     page = client.get(reverse("portal_patient", args=[patient.pk])).content.decode()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))

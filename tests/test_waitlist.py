@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -15,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mesoclinic.booking.models import Appointment, WaitlistEntry, WaitlistOffer
-from mesoclinic.booking.selectors import appointment_type_of, free_times
+from mesoclinic.booking.selectors import appointment_type_of
 from mesoclinic.booking.services import (
-    appointment_book,
     appointment_cancel,
     waitlist_accept,
     waitlist_join,
@@ -27,6 +25,7 @@ from mesoclinic.booking.services import (
 from mesoclinic.core import moments
 from mesoclinic.core.models import AuditEvent
 from tests.factories import (
+    book_for,
     make_intake,
     make_patient,
     open_clinic_for_booking,
@@ -37,13 +36,8 @@ pytestmark = pytest.mark.usefixtures("database_tasks")
 
 
 def book(personas, patient, *, days: int, index: int = 0, kind: str = "consultation"):
-    appointment_type = appointment_type_of(clinic=personas.clinic, kind=kind)
-    day = moments.today(personas.clinic) + timedelta(days=days)
-    free = free_times(members=[personas.practitioner], appointment_type=appointment_type,
-                      first=day, last=day)[personas.clinic.pk][index]
-    return appointment_book(clinic=personas.clinic, membership=personas.practitioner,
-                            appointment_type=appointment_type, starts_at=free.starts_at,
-                            patient=patient, channel="staff")
+    return book_for(patient=patient, member=personas.practitioner, days_ahead=days,
+                    kind=kind, index=index)
 
 
 @pytest.fixture

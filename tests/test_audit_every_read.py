@@ -88,6 +88,8 @@ WRITES_ONLY = {
     "desk/waitlist/<int:entry_id>/remove/",
     "me/<int:patient_id>/data/", "me/<int:patient_id>/corrections/",
     "clinic/requests/<int:request_id>/decide/", "patients/<int:patient_id>/data-export/",
+    "clinic/requests/<int:request_id>/erase/", "clinic/requests/retention/",
+    "me/<int:patient_id>/erasure/",
 }
 
 

@@ -166,3 +166,98 @@ def test_a_month_later_is_the_same_day_or_the_month_s_last(day):
     assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == 1
     assert later.day == day.day or (later.day < day.day and
                                     (later + timedelta(days=1)).day == 1)
+
+
+# Erasure ----------------------------------------------------------------------------------
+
+
+def test_a_patient_without_a_medical_record_is_erased_and_no_search_finds_them(
+        client, client_as, personas, run_worker, api_headers):
+    from mesoclinic.patients.models import Patient
+    from tests.factories import make_patient
+
+    patient = make_patient(clinic=personas.clinic, email=EMAIL, first_name="Eulalie",
+                           last_name="Vasseur", phone="06 11 22 33 44")
+    before = client_as(personas.owner).get(reverse("patient_list"), {"q": "Vasseur"})
+    assert f'href="/patients/{patient.pk}/"' in before.content.decode()  # found, for now
+    signed_in(client, run_worker)
+    client.post(reverse("portal_erasure", args=[patient.pk]))
+    request = DataRequest.objects.get(kind="erasure")
+    owner = client_as(personas.owner)
+    listing = owner.get(reverse("data_requests")).content.decode()
+    assert "No medical record must be kept" in listing
+    decide = reverse("erasure_decide", args=[request.pk])
+    assert client_as(personas.reception).post(decide, {"erase": "yes"}).status_code == 403
+    from tests.factories import owner_membership
+
+    elsewhere = owner_membership(personas.other_clinic)
+    assert client_as(elsewhere).post(decide, {"erase": "yes"}).status_code == 404
+    owner = client_as(personas.owner)
+    owner.post(decide, {"erase": "yes"})
+    erased = Patient.objects.get(pk=patient.pk)
+    assert (erased.first_name, erased.email, erased.phone, erased.email_key) == \
+        ("—", "", "", "")
+    for query in ("Vasseur", "Eulalie", EMAIL, "0611223344", "06 11 22 33 44"):
+        found = owner.get(reverse("patient_list"), {"q": query}).content.decode()
+        assert f'href="/patients/{patient.pk}/"' not in found, query  # the query is echoed
+        api = client.get("/api/v1/patients", {"q": query}, **api_headers(personas.owner))
+        assert api.json() == [] or all(p["id"] != patient.pk for p in api.json()), query
+    event = AuditEvent.objects.get(action="patient.erase")
+    assert "Vasseur" not in json.dumps(event.detail) and event.detail["kept_medical_record"] \
+        is False
+    # The person's sign-in no longer opens anything.
+    assert client.get(reverse("portal_patient", args=[patient.pk])).status_code in (302, 404)
+
+
+def test_a_treated_patient_keeps_the_medical_record_and_is_told_until_when(
+        client, client_as, personas, clock, run_worker):
+    from mesoclinic.consultation.models import Photo
+    from mesoclinic.patients.models import Patient
+
+    personas.clinic.country = "FR"
+    personas.clinic.save(update_fields=["country"])
+    patient = patient_with_record(personas, clock)
+    photo_files = [p.stored_name for p in Photo.objects.filter(patient=patient)]
+    assert photo_files
+    signed_in(client, run_worker)
+    client.post(reverse("portal_erasure", args=[patient.pk]))
+    request = DataRequest.objects.get(kind="erasure")
+    owner = client_as(personas.owner)
+    assert "must be kept until" in owner.get(reverse("data_requests")).content.decode()
+    owner.post(reverse("erasure_decide", args=[request.pk]), {"erase": "yes"})
+    kept = Patient.objects.get(pk=patient.pk)
+    assert kept.last_name == patient.last_name  # the law keeps the record, with its name
+    assert not Photo.objects.filter(patient=patient).exists()
+    from mesoclinic.consultation.services import photo_storage
+
+    assert not any(photo_storage().exists(name) for name in photo_files)
+    request.refresh_from_db()
+    assert request.status == "done" and "kept until" in request.decision
+    assert "20 years" in request.decision  # France
+    signed_in(client, run_worker)
+    assert "kept until" in client.get(reverse("portal_patient", args=[patient.pk])) \
+        .content.decode()
+
+
+def test_an_erasure_refused_needs_a_reason_and_the_retention_cannot_go_below_the_law(
+        client_as, personas):
+    from mesoclinic.portal.services import data_erasure_request
+    from tests.factories import make_patient
+
+    personas.clinic.country = "FR"
+    personas.clinic.save(update_fields=["country"])
+    request = data_erasure_request(patient=make_patient(clinic=personas.clinic), ip=None)
+    owner = client_as(personas.owner)
+    owner.post(reverse("erasure_decide", args=[request.pk]), {"erase": "no", "reason": ""})
+    assert DataRequest.objects.get(pk=request.pk).status == "open"
+    owner.post(reverse("erasure_decide", args=[request.pk]),
+               {"erase": "no", "reason": "An invoice dispute is open."})
+    assert DataRequest.objects.get(pk=request.pk).status == "refused"
+    owner.post(reverse("retention_set"), {"years": "5"})
+    personas.clinic.refresh_from_db()
+    assert personas.clinic.record_retention_years is None  # below France's 20: refused
+    owner.post(reverse("retention_set"), {"years": "25"})
+    personas.clinic.refresh_from_db()
+    assert personas.clinic.record_retention_years == 25
+    assert client_as(personas.practitioner).post(reverse("retention_set"),
+                                                 {"years": "30"}).status_code == 403

@@ -84,6 +84,10 @@ class Clinic(models.Model):
     language = models.CharField(_("language"), max_length=8, default="en",
                                 choices=settings.LANGUAGES)
     # A cancellation closer to the appointment than this is late.
+    # Years a medical record is kept after the last care; None: the country's law
+    # (core.retention).
+    record_retention_years = models.PositiveSmallIntegerField(
+        _("medical records kept (years after the last care)"), null=True, blank=True)
     cancellation_notice_hours = models.PositiveSmallIntegerField(
         _("cancellation notice (hours)"), default=24)
     created_at = models.DateTimeField(default=now)

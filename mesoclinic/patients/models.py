@@ -100,6 +100,7 @@ class PatientRevision(models.Model):
 class RequestKind(models.TextChoices):
     ACCESS = "access", _("A copy of my data")
     RECTIFICATION = "rectification", _("A correction")
+    ERASURE = "erasure", _("Erasure")
 
 
 class RequestStatus(models.TextChoices):

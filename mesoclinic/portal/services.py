@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import calendar
 import secrets
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +30,8 @@ from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.languages import patient_language
 from mesoclinic.core.links import derived_key, key_hash
+from mesoclinic.core.retention import retention_years as law_retention
+from mesoclinic.core.roles import require_owner
 from mesoclinic.patients.models import DataRequest, Patient, RequestKind, RequestStatus
 from mesoclinic.portal.models import SignInLink
 
@@ -260,3 +265,196 @@ def data_request_decide(*, actor: Actor, request: DataRequest, done: bool, reaso
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"status": locked.status})
     return locked
+
+
+# Erasure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureAssessment:
+    """What the clinic may erase of a patient's data, and what the law makes it keep."""
+
+    last_care: date | None
+    keep_until: date | None  # the medical record's end of retention, if still running
+    retention_years: int
+
+    @property
+    def keeps_medical_record(self) -> bool:
+        return self.keep_until is not None
+
+
+def erasure_assessment(*, patient: Patient) -> ErasureAssessment:
+    """The medical record (consultation, tests, sessions, side effects) is kept for the
+    clinic's retention period after the last care; the rest may go at once."""
+    from mesoclinic.aftercare.models import AdverseEvent
+    from mesoclinic.consultation.models import AllergyTest, IntakeSubmission
+    from mesoclinic.courses.models import Session
+
+    moments_of_care = [m for m in (
+        Session.objects.filter(patient=patient, started_at__isnull=False)
+        .aggregate(last=Max("started_at"))["last"],
+        AllergyTest.objects.filter(patient=patient).aggregate(last=Max("given_at"))["last"],
+        IntakeSubmission.objects.filter(patient=patient)
+        .aggregate(last=Max("submitted_at"))["last"],
+        AdverseEvent.objects.filter(patient=patient).aggregate(last=Max("onset_at"))["last"],
+    ) if m is not None]
+    years = retention_years(patient.clinic)
+    if not moments_of_care:
+        return ErasureAssessment(None, None, years)
+    last = moments.local_day(max(moments_of_care), patient.clinic)
+    until = _years_later(last, years)
+    return ErasureAssessment(last, until if until > moments.today(patient.clinic) else None,
+                             years)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def data_erasure_request(*, patient: Patient, ip: str | None) -> DataRequest:
+    """The patient asks to be erased; the clinic's owner decides."""
+    pending = DataRequest.objects.filter(patient=patient, kind=RequestKind.ERASURE,
+                                         status=RequestStatus.OPEN).first()
+    if pending is not None:
+        return pending
+    request = DataRequest.objects.create(
+        clinic_id=patient.clinic_id, patient=patient, kind=RequestKind.ERASURE,
+        created_at=clock.now(), due_on=_month_later(moments.today(patient.clinic)))
+    audit_record(actor=None, clinic=patient.clinic, ip=ip, action="data_request.create",
+                 object_type="data_request", object_id=request.pk, patient_id=patient.pk,
+                 detail={"kind": request.kind, "by": "patient"})
+    return request
+
+
+@transaction.atomic
+def data_erasure_decide(*, actor: Actor, request: DataRequest, erase: bool, reason: str
+                        ) -> DataRequest:
+    """The owner erases what may be erased (and says what is kept and why), or refuses
+    with a reason. The audit event names what was done, never the erased content."""
+    require_owner(actor.role)
+    # Locked: a request is decided once.
+    locked = DataRequest.objects.select_for_update().select_related("patient__clinic") \
+        .get(pk=request.pk)
+    if locked.kind != RequestKind.ERASURE or locked.status != RequestStatus.OPEN:
+        raise InvalidInput(_("This request is already closed."), field="status")
+    patient = locked.patient
+    if not erase:
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput(_("Give the patient the reason for the refusal."),
+                               field="reason")
+        locked.status, locked.decision = RequestStatus.REFUSED, reason
+    else:
+        assessment = erasure_assessment(patient=patient)
+        counts = patient_erase(patient=patient,
+                               keep_medical=assessment.keeps_medical_record)
+        locked.status = RequestStatus.DONE
+        if assessment.keeps_medical_record:
+            locked.decision = _(
+                "Your photographs, your data archives and your consents to photographs and "
+                "to the registry are erased. Your medical record is kept until %(day)s: the "
+                "law requires the clinic to keep it for %(years)s years after your last "
+                "care.") % {"day": moments.day_text(assessment.keep_until, "longdate"),
+                            "years": assessment.retention_years}
+        else:
+            locked.decision = _("Your data are erased: your name and contact details, your "
+                                "notes and your photographs. What the clinic must keep for "
+                                "its accounts no longer names you.")
+        audit_record(actor=actor, action="patient.erase", object_type="patient",
+                     object_id=patient.pk, patient_id=patient.pk,
+                     detail={"kept_medical_record": assessment.keeps_medical_record,
+                             **counts})
+    locked.decided_by, locked.finished_at = actor.user, clock.now()
+    locked.save(update_fields=["status", "decision", "decided_by", "finished_at"])
+    return locked
+
+
+def patient_erase(*, patient: Patient, keep_medical: bool) -> dict[str, int]:
+    """Erase what may be: photos (and their thumbnails, aligned comparisons), the data
+    archives, sign-in links, the waiting list, the photo and registry consents; and, when
+    no medical record must be kept, the identity, contact details, search keys and free
+    text everywhere, so that no search finds the patient again. Answers counts only."""
+    from mesoclinic.aftercare.models import AdverseEvent, CheckIn
+    from mesoclinic.booking.models import Appointment, WaitlistEntry
+    from mesoclinic.consultation.models import (
+        Consent,
+        IntakeSubmission,
+        Photo,
+    )
+    from mesoclinic.consultation.services import photo_storage
+    from mesoclinic.courses.models import Injection, Session, TreatmentPlan
+    from mesoclinic.outcomes.models import OutcomeMeasurement, PhotoComparison
+    from mesoclinic.patients.models import PatientRevision
+
+    # Locked: the patient's rows change together.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    photos = list(Photo.objects.filter(patient=patient))
+    storage = photo_storage()
+    comparisons = PhotoComparison.objects.filter(patient=patient)
+    for comparison in comparisons:
+        if comparison.aligned_name:
+            storage.delete(comparison.aligned_name)
+    comparisons.delete()
+    Injection.objects.filter(photo__in=photos).update(photo=None, photo_x=None,
+                                                      photo_y=None)
+    CheckIn.objects.filter(photo__in=photos).update(photo=None)
+    for photo in photos:
+        storage.delete(photo.stored_name)
+        storage.delete(photo.thumbnail_name)
+    Photo.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    archives = DataRequest.objects.filter(patient=patient).exclude(archive_name="")
+    for request in archives:
+        export_storage().delete(request.archive_name)
+    archives.update(archive_name="")
+    if patient.email_key:
+        SignInLink.objects.filter(email_hash=key_hash(patient.email_key)).delete()
+    WaitlistEntry.objects.filter(patient=patient, status="waiting").update(
+        status="left", closed_at=clock.now())
+    Consent.objects.filter(patient=patient, kind__in=SELF_SERVICE_CONSENTS,
+                           withdrawn_at__isnull=True).update(
+        withdrawn_at=clock.now(), withdrawal_reason="erasure")
+    counts = {"photos": len(photos)}
+    if keep_medical:
+        return counts
+    Patient.objects.filter(pk=patient.pk).update(
+        first_name="—", last_name=f"#{patient.pk}", date_of_birth=date(1900, 1, 1),
+        phone="", email="", address="", notes="", language="", first_key="",
+        last_key="", phone_key="", email_key="", updated_at=clock.now())
+    PatientRevision.objects.filter(patient=patient).delete()
+    IntakeSubmission.objects.filter(patient=patient).update(
+        condition_details="", allergies="", medications=[])
+    Consent.objects.filter(patient=patient).update(typed_name="", signature_png=None, ip=None)
+    Appointment.objects.filter(patient=patient).update(cancel_reason="")
+    Session.objects.filter(patient=patient).update(notes="")
+    TreatmentPlan.objects.filter(patient=patient).update(notes="")
+    AdverseEvent.objects.filter(patient=patient).update(description="", review_note="")
+    CheckIn.objects.filter(patient=patient).update(notes="")
+    OutcomeMeasurement.objects.filter(patient=patient).update(notes="")
+    DataRequest.objects.filter(patient=patient).update(detail="")
+    counts["identity"] = 1
+    return counts
+
+
+def retention_years(clinic: Any) -> int:
+    return law_retention(country=clinic.country, own=clinic.record_retention_years)
+
+
+@transaction.atomic
+def clinic_retention_set(*, actor: Actor, years: int | None) -> None:
+    """The owner sets how long the clinic keeps medical records (never below the law's
+    period for its country); None goes back to the law's."""
+    require_owner(actor.role)
+    law = law_retention(country=actor.clinic.country, own=None)
+    if years is not None and not law <= years <= 100:
+        raise InvalidInput(_("Keep medical records at least %(years)s years (the law here), "
+                             "and at most 100.") % {"years": law}, field="years")
+    # Locked: two owners setting it at once write one after the other.
+    clinic = type(actor.clinic).objects.select_for_update().get(pk=actor.clinic_id)
+    clinic.record_retention_years = years
+    clinic.save(update_fields=["record_retention_years"])
+    audit_record(actor=actor, action="clinic.retention", object_type="clinic",
+                 object_id=clinic.pk, detail={"years": years or law})

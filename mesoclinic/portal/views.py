@@ -25,6 +25,7 @@ from mesoclinic.consultation.pdf import consent_pdf
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import staff_view
 from mesoclinic.patients.selectors import (
@@ -42,11 +43,16 @@ from mesoclinic.portal.selectors import (
     own_space,
 )
 from mesoclinic.portal.services import (
+    clinic_retention_set,
     data_access_request,
+    data_erasure_decide,
+    data_erasure_request,
     data_rectification_request,
     data_request_decide,
+    erasure_assessment,
     export_storage,
     own_consent_set,
+    retention_years,
     sign_in_complete,
     sign_in_request,
 )
@@ -279,8 +285,13 @@ def export_schema(request: HttpRequest) -> HttpResponse:
 
 @staff_view()
 def data_requests(request: HttpRequest, actor: Actor) -> HttpResponse:
+    requests = clinic_data_requests(actor=actor)
     return render(request, "portal/requests.html", {
-        "requests": clinic_data_requests(actor=actor), "today": clock.now()})
+        "rows": [(r, erasure_assessment(patient=r.patient)
+                  if r.kind == "erasure" and r.status == "open" else None)
+                 for r in requests], "today": clock.now(),
+        "retention": retention_years(actor.clinic), "own_retention":
+            actor.clinic.record_retention_years})
 
 
 @staff_view()
@@ -315,3 +326,41 @@ def data_request_archive(request: HttpRequest, actor: Actor, request_id: int
     if not found.archive_name:
         raise NotFound(_("No such archive."))
     return _archive_response(found)
+
+
+@require_POST
+@patient_page
+def data_erasure(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    data_erasure_request(patient=patient, ip=client_ip(request))
+    messages.success(request, _("Your request is sent to the clinic, which answers within "
+                                "a month."))
+    return redirect(reverse("portal_patient", args=[patient.pk]) + "#data")
+
+
+@staff_view(roles=[Role.OWNER])
+@require_POST
+def erasure_decision(request: HttpRequest, actor: Actor, request_id: int) -> HttpResponse:
+    found = access_data_request(actor=actor, request_id=request_id)
+    try:
+        data_erasure_decide(actor=actor, request=found,
+                            erase=request.POST.get("erase") == "yes",
+                            reason=request.POST.get("reason", ""))
+        messages.success(request, _("The request is closed."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("data_requests")
+
+
+@staff_view(roles=[Role.OWNER])
+@require_POST
+def retention_set(request: HttpRequest, actor: Actor) -> HttpResponse:
+    raw = request.POST.get("years", "").strip()
+    try:
+        clinic_retention_set(actor=actor, years=int(raw) if raw else None)
+        messages.success(request, _("Saved."))
+    except ValueError:
+        messages.error(request, _("Enter a number of years."))
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+    return redirect("data_requests")

@@ -18,6 +18,7 @@ from mesoclinic.outcomes.api import router as outcomes_router
 from mesoclinic.patients.api import PatientSummaryOut
 from mesoclinic.patients.api import router as patients_router
 from mesoclinic.patients.services import PossibleDuplicate
+from mesoclinic.portal.api import router as data_requests_router
 
 ERROR_SCHEMA = {"type": "object", "required": ["detail", "code"], "properties": {
     "detail": {"type": "string"}, "code": {"type": "string"},
@@ -68,6 +69,7 @@ api.add_router("", courses_router)
 api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
 api.add_router("", booking_router)
+api.add_router("", data_requests_router)
 
 
 @api.exception_handler(PossibleDuplicate)

@@ -90,6 +90,8 @@ WRITES_ONLY = {
     "clinic/requests/<int:request_id>/decide/", "patients/<int:patient_id>/data-export/",
     "clinic/requests/<int:request_id>/erase/", "clinic/requests/retention/",
     "me/<int:patient_id>/erasure/",
+    "api/v1/waitlist/<int:entry_id>/remove", "api/v1/patients/<int:patient_id>/data-export",
+    "api/v1/data-requests/<int:request_id>/decide",
 }
 
 
@@ -294,6 +296,8 @@ def reads(w) -> dict[str, str]:
         "me/<int:patient_id>/summary.pdf": f"/me/{p}/summary.pdf",
         "desk/waitlist/": "/desk/waitlist/",
         "clinic/requests/": "/clinic/requests/",
+        "api/v1/waitlist": "/api/v1/waitlist",
+        "api/v1/data-requests": "/api/v1/data-requests",
         "clinic/requests/<int:request_id>/archive.zip":
             f"/clinic/requests/{w['export'].pk}/archive.zip",
         "me/<int:patient_id>/data/<int:request_id>.zip":

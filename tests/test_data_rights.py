@@ -261,3 +261,40 @@ def test_an_erasure_refused_needs_a_reason_and_the_retention_cannot_go_below_the
     assert personas.clinic.record_retention_years == 25
     assert client_as(personas.practitioner).post(reverse("retention_set"),
                                                  {"years": "30"}).status_code == 403
+
+
+def test_the_api_lists_requests_prepares_copies_and_closes_requests(
+        client, personas, run_worker, api_headers):
+    from mesoclinic.portal.services import data_erasure_request, data_rectification_request
+    from tests.factories import make_patient
+    from tests.openapi import assert_matches_schema
+
+    patient = make_patient(clinic=personas.clinic)
+    correction = data_rectification_request(patient=patient, detail="Wrong birth date.",
+                                            ip=None)
+    erasure = data_erasure_request(patient=patient, ip=None)
+    made = client.post(f"/api/v1/patients/{patient.pk}/data-export",
+                       **api_headers(personas.nurse))
+    assert made.status_code == 201
+    assert_matches_schema(made, "/api/v1/patients/{patient_id}/data-export", "post")
+    assert client.post(f"/api/v1/patients/{patient.pk}/data-export",
+                       **api_headers(personas.reception)).status_code == 403
+    listing = client.get("/api/v1/data-requests", **api_headers(personas.reception))
+    assert_matches_schema(listing, "/api/v1/data-requests", "get")
+    assert {r["kind"] for r in listing.json()} == {"access", "rectification", "erasure"}
+    assert client.get("/api/v1/data-requests", **api_headers(personas.outsider)).json() == []
+    refused = client.post(f"/api/v1/data-requests/{correction.pk}/decide",
+                          {"done": False}, content_type="application/json",
+                          **api_headers(personas.reception))
+    assert refused.status_code == 400  # a refusal needs its reason
+    closed = client.post(f"/api/v1/data-requests/{correction.pk}/decide",
+                         {"done": True}, content_type="application/json",
+                         **api_headers(personas.reception))
+    assert closed.status_code == 200 and closed.json()["status"] == "done"
+    assert_matches_schema(closed, "/api/v1/data-requests/{request_id}/decide", "post")
+    assert client.post(f"/api/v1/data-requests/{erasure.pk}/decide", {"done": True},
+                       content_type="application/json",
+                       **api_headers(personas.reception)).status_code == 403
+    erased = client.post(f"/api/v1/data-requests/{erasure.pk}/decide", {"done": True},
+                         content_type="application/json", **api_headers(personas.owner))
+    assert erased.status_code == 200 and erased.json()["status"] == "done"

@@ -201,13 +201,26 @@ def test_the_course_appointments_and_documents(client, personas, clock, run_work
 
 
 def test_withdrawing_registry_consent_takes_the_patient_out_of_the_export_at_once(
-        client, client_as, personas, run_worker):
+        client, client_as, personas, run_worker, clock):
+    from mesoclinic.catalog.models import OutcomeScale
     from mesoclinic.consultation.models import ConsentKind
+    from mesoclinic.outcomes.selectors import registry_rows
 
-    patient = make_patient(clinic=personas.clinic, email=EMAIL)
+    patient, _product, _lot, _plan = ready_patient(clinic=personas.clinic, clock=clock,
+                                                   practitioner=personas.practitioner)
+    patient.email, patient.email_key = EMAIL, EMAIL
+    patient.save(update_fields=["email", "email_key"])
+    scale = OutcomeScale.objects.get(code="gais")
+
+    def in_registry() -> bool:
+        # The clinic's only plan is this patient's: any row is theirs.
+        return bool(registry_rows(actor=actor_for(personas.practitioner), scale=scale))
+
     signed_in(client, run_worker)
     url = reverse("portal_consent", args=[patient.pk, ConsentKind.REGISTRY])
+    assert not in_registry()
     client.post(url, {"given": "yes"})
+    assert in_registry()
     assert Consent.objects.filter(patient=patient, kind="registry",
                                   withdrawn_at__isnull=True).count() == 1
     client.post(url, {"given": "yes"})  # agreeing twice keeps one consent
@@ -215,13 +228,15 @@ def test_withdrawing_registry_consent_takes_the_patient_out_of_the_export_at_onc
     client.post(url, {"given": "no"})
     consent = Consent.objects.get(patient=patient, kind="registry")
     assert consent.withdrawn_at is not None
+    assert not in_registry()  # at once
     assert AuditEvent.objects.filter(action="consent.withdraw", patient=patient).exists()
     page = client.get(reverse("portal_patient", args=[patient.pk])).content.decode()
     assert "you have not agreed" in page
     refused = client.post(reverse("portal_consent", args=[patient.pk, "treatment"]),
                           {"given": "no"})
     assert refused.status_code == 302
-    assert not Consent.objects.filter(patient=patient, kind="treatment").exists()
+    treatment = Consent.objects.get(patient=patient, kind="treatment")
+    assert treatment.withdrawn_at is None  # signed with the clinic, not withdrawn here
 
 
 def test_the_space_reads_in_the_same_statements_however_long_the_record(

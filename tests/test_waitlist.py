@@ -211,3 +211,20 @@ def test_the_patient_asks_for_an_earlier_time_in_their_space(client, personas, c
     assert WaitlistEntry.objects.get(appointment=appointment).status == "left"
     assert re.search(r"I would take an earlier time", client.get(
         reverse("portal_patient", args=[patient.pk])).content.decode())
+
+
+def test_the_api_lists_and_manages_the_waiting_list(client, personas, queue, api_headers):
+    from tests.openapi import assert_matches_schema
+
+    response = client.get("/api/v1/waitlist", **api_headers(personas.reception))
+    assert response.status_code == 200
+    assert_matches_schema(response, "/api/v1/waitlist", "get")
+    assert [e["appointment"] for e in response.json()] == [a.pk for a in queue["waiting"]]
+    assert client.get("/api/v1/waitlist", **api_headers(personas.outsider)).json() == []
+    entry = response.json()[0]["id"]
+    other = client.post(f"/api/v1/waitlist/{entry}/remove", **api_headers(personas.outsider))
+    assert other.status_code == 404
+    removed = client.post(f"/api/v1/waitlist/{entry}/remove",
+                          **api_headers(personas.reception))
+    assert removed.status_code == 200 and removed.json()["status"] == "left"
+    assert_matches_schema(removed, "/api/v1/waitlist/{entry_id}/remove", "post")

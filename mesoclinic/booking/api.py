@@ -11,12 +11,14 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from mesoclinic.booking import gazetteer
-from mesoclinic.booking.models import Appointment
+from mesoclinic.booking.models import Appointment, WaitlistEntry, WaitlistOffer
 from mesoclinic.booking.selectors import (
+    access_waitlist_entry,
     appointment_from_token,
     appointment_type_of,
     bookable_members,
     calendar,
+    clinic_waitlist,
     free_times,
     manage_token,
     practitioner_for_booking,
@@ -29,6 +31,7 @@ from mesoclinic.booking.services import (
     appointment_cancel,
     appointment_status_set,
     online_booking,
+    waitlist_leave,
 )
 from mesoclinic.core import clock, moments
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
@@ -269,3 +272,46 @@ def set_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> 
     return appointment_status_set(
         actor=actor, appointment=access_appointment(actor=actor, appointment_id=appointment_id,
                                                     audit=False), status=payload.status)
+
+
+# The waiting list ----------------------------------------------------------------------
+
+
+class WaitlistOfferOut(Schema):
+    starts_at: datetime
+    expires_at: datetime
+    outcome: str
+
+
+class WaitlistEntryOut(Schema):
+    id: int
+    patient: int = Field(alias="patient_id")
+    appointment: int = Field(alias="appointment_id")
+    appointment_starts_at: datetime
+    created_at: datetime
+    status: str
+    offers: list[WaitlistOfferOut]
+
+    @staticmethod
+    def resolve_appointment_starts_at(obj: WaitlistEntry) -> datetime:
+        return obj.appointment.starts_at
+
+    @staticmethod
+    def resolve_offers(obj: WaitlistEntry) -> list[WaitlistOffer]:
+        return list(obj.offers.all())
+
+
+@router.get("/waitlist", response={200: list[WaitlistEntryOut], **ERRORS},
+            summary="Who waits for an earlier time, in the order they asked")
+def list_waitlist(request: HttpRequest) -> list[WaitlistEntry]:
+    return clinic_waitlist(actor=api_actor(request))
+
+
+@router.post("/waitlist/{int:entry_id}/remove", response={200: WaitlistEntryOut, **ERRORS},
+             summary="Take a patient off the waiting list")
+def remove_from_waitlist(request: HttpRequest, entry_id: int) -> WaitlistEntry:
+    actor = api_actor(request)
+    entry = access_waitlist_entry(actor=actor, entry_id=entry_id)
+    waitlist_leave(entry=entry, ip=actor.ip, actor=actor)
+    entry.refresh_from_db()
+    return entry

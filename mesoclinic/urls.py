@@ -147,8 +147,6 @@ urlpatterns = [
     path("clinic/requests/", portal_views.data_requests, name="data_requests"),
     path("clinic/requests/<int:request_id>/decide/", portal_views.data_request_decision,
          name="data_request_decide"),
-    path("clinic/requests/<int:request_id>/erase/", portal_views.erasure_decision,
-         name="erasure_decide"),
     path("clinic/requests/retention/", portal_views.retention_set, name="retention_set"),
     path("me/<int:patient_id>/erasure/", portal_views.data_erasure, name="portal_erasure"),
     path("clinic/requests/<int:request_id>/archive.zip", portal_views.data_request_archive,

@@ -186,14 +186,14 @@ def test_a_patient_without_a_medical_record_is_erased_and_no_search_finds_them(
     owner = client_as(personas.owner)
     listing = owner.get(reverse("data_requests")).content.decode()
     assert "No medical record must be kept" in listing
-    decide = reverse("erasure_decide", args=[request.pk])
-    assert client_as(personas.reception).post(decide, {"erase": "yes"}).status_code == 403
+    decide = reverse("data_request_decide", args=[request.pk])
+    assert client_as(personas.reception).post(decide, {"done": "yes"}).status_code == 403
     from tests.factories import owner_membership
 
     elsewhere = owner_membership(personas.other_clinic)
-    assert client_as(elsewhere).post(decide, {"erase": "yes"}).status_code == 404
+    assert client_as(elsewhere).post(decide, {"done": "yes"}).status_code == 404
     owner = client_as(personas.owner)
-    owner.post(decide, {"erase": "yes"})
+    owner.post(decide, {"done": "yes"})
     erased = Patient.objects.get(pk=patient.pk)
     assert (erased.first_name, erased.email, erased.phone, erased.email_key) == \
         ("—", "", "", "")
@@ -224,7 +224,7 @@ def test_a_treated_patient_keeps_the_medical_record_and_is_told_until_when(
     request = DataRequest.objects.get(kind="erasure")
     owner = client_as(personas.owner)
     assert "must be kept until" in owner.get(reverse("data_requests")).content.decode()
-    owner.post(reverse("erasure_decide", args=[request.pk]), {"erase": "yes"})
+    owner.post(reverse("data_request_decide", args=[request.pk]), {"done": "yes"})
     kept = Patient.objects.get(pk=patient.pk)
     assert kept.last_name == patient.last_name  # the law keeps the record, with its name
     assert not Photo.objects.filter(patient=patient).exists()
@@ -248,10 +248,10 @@ def test_an_erasure_refused_needs_a_reason_and_the_retention_cannot_go_below_the
     personas.clinic.save(update_fields=["country"])
     request = data_erasure_request(patient=make_patient(clinic=personas.clinic), ip=None)
     owner = client_as(personas.owner)
-    owner.post(reverse("erasure_decide", args=[request.pk]), {"erase": "no", "reason": ""})
+    owner.post(reverse("data_request_decide", args=[request.pk]), {"done": "no", "reason": ""})
     assert DataRequest.objects.get(pk=request.pk).status == "open"
-    owner.post(reverse("erasure_decide", args=[request.pk]),
-               {"erase": "no", "reason": "An invoice dispute is open."})
+    owner.post(reverse("data_request_decide", args=[request.pk]),
+               {"done": "no", "reason": "An invoice dispute is open."})
     assert DataRequest.objects.get(pk=request.pk).status == "refused"
     owner.post(reverse("retention_set"), {"years": "5"})
     personas.clinic.refresh_from_db()

@@ -16,11 +16,7 @@ from mesoclinic.patients.selectors import (
     access_patient,
     clinic_data_requests,
 )
-from mesoclinic.portal.services import (
-    data_access_request,
-    data_erasure_decide,
-    data_request_decide,
-)
+from mesoclinic.portal.services import data_access_request, data_request_close
 
 router = Router(tags=["data requests"])
 
@@ -67,8 +63,5 @@ def export_for_patient(request: HttpRequest, patient_id: int) -> Status:
 def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> DataRequest:
     actor = api_actor(request)
     found = access_data_request(actor=actor, request_id=request_id)
-    if found.kind == "erasure":
-        return data_erasure_decide(actor=actor, request=found, erase=payload.done,
-                                   reason=payload.reason)
-    return data_request_decide(actor=actor, request=found, done=payload.done,
-                               reason=payload.reason)
+    return data_request_close(actor=actor, request=found, done=payload.done,
+                              reason=payload.reason)

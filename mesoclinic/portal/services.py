@@ -458,3 +458,12 @@ def clinic_retention_set(*, actor: Actor, years: int | None) -> None:
     clinic.save(update_fields=["record_retention_years"])
     audit_record(actor=actor, action="clinic.retention", object_type="clinic",
                  object_id=clinic.pk, detail={"years": years or law})
+
+
+def data_request_close(*, actor: Actor, request: DataRequest, done: bool, reason: str
+                       ) -> DataRequest:
+    """Close a correction (made, or refused) or an erasure (carried out, or refused; owners
+    only): one entry for the requests page and the API."""
+    if request.kind == RequestKind.ERASURE:
+        return data_erasure_decide(actor=actor, request=request, erase=done, reason=reason)
+    return data_request_decide(actor=actor, request=request, done=done, reason=reason)

@@ -24,7 +24,7 @@ from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.pdf import consent_pdf
 from mesoclinic.core import clock
 from mesoclinic.core.context import Actor, client_ip
-from mesoclinic.core.errors import MesoclinicError, NotFound
+from mesoclinic.core.errors import InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
 from mesoclinic.core.web import staff_view
@@ -45,10 +45,9 @@ from mesoclinic.portal.selectors import (
 from mesoclinic.portal.services import (
     clinic_retention_set,
     data_access_request,
-    data_erasure_decide,
     data_erasure_request,
     data_rectification_request,
-    data_request_decide,
+    data_request_close,
     erasure_assessment,
     export_storage,
     own_consent_set,
@@ -300,10 +299,10 @@ def data_request_decision(request: HttpRequest, actor: Actor, request_id: int
                           ) -> HttpResponse:
     found = access_data_request(actor=actor, request_id=request_id)
     try:
-        data_request_decide(actor=actor, request=found, done=request.POST.get("done") == "yes",
-                            reason=request.POST.get("reason", ""))
+        data_request_close(actor=actor, request=found, done=request.POST.get("done") == "yes",
+                           reason=request.POST.get("reason", ""))
         messages.success(request, _("The request is closed."))
-    except MesoclinicError as error:
+    except InvalidInput as error:  # a refusal without its reason, a closed request
         messages.error(request, error.message)
     return redirect("data_requests")
 
@@ -336,20 +335,6 @@ def data_erasure(request: HttpRequest, email: str, patient_id: int) -> HttpRespo
     messages.success(request, _("Your request is sent to the clinic, which answers within "
                                 "a month."))
     return redirect(reverse("portal_patient", args=[patient.pk]) + "#data")
-
-
-@staff_view(roles=[Role.OWNER])
-@require_POST
-def erasure_decision(request: HttpRequest, actor: Actor, request_id: int) -> HttpResponse:
-    found = access_data_request(actor=actor, request_id=request_id)
-    try:
-        data_erasure_decide(actor=actor, request=found,
-                            erase=request.POST.get("erase") == "yes",
-                            reason=request.POST.get("reason", ""))
-        messages.success(request, _("The request is closed."))
-    except MesoclinicError as error:
-        messages.error(request, error.message)
-    return redirect("data_requests")
 
 
 @staff_view(roles=[Role.OWNER])

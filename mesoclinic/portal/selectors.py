@@ -27,17 +27,18 @@ from mesoclinic.portal.services import SELF_SERVICE_CONSENTS, normalised_email
 from mesoclinic.safety.rules import NSAID_WASHOUT_DAYS
 
 
-def own_patients(*, email: str, shown: bool = False, ip: str | None = None
-                 ) -> list[Patient]:
-    """Each clinic's record of the person with this address, clinic by clinic; when they
-    are ``shown`` to the patient, each clinic's trail notes it."""
-    patients = list(Patient.objects.filter(email_key=normalised_email(email))
-                    .select_related("clinic").order_by("clinic__name", "id"))
-    if shown:
-        for patient in patients:
-            audit_record(actor=None, clinic=patient.clinic, ip=ip,
-                         action="portal.list", object_type="patient", object_id=patient.pk,
-                         patient_id=patient.pk, detail={"by": "patient"})
+def own_patients(*, email: str) -> list[Patient]:
+    """Each clinic's record of the person with this address, clinic by clinic."""
+    return list(Patient.objects.filter(email_key=normalised_email(email))
+                .select_related("clinic").order_by("clinic__name", "id"))
+
+
+def own_patients_shown(*, patients: list[Patient], ip: str | None) -> list[Patient]:
+    """The records listed to the patient: each clinic's trail notes it."""
+    for patient in patients:
+        audit_record(actor=None, clinic=patient.clinic, ip=ip, action="portal.list",
+                     object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                     detail={"by": "patient"})
     return patients
 
 

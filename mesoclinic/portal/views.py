@@ -40,6 +40,7 @@ from mesoclinic.portal.selectors import (
     own_appointment,
     own_consent,
     own_patients,
+    own_patients_shown,
     own_space,
 )
 from mesoclinic.portal.services import (
@@ -144,7 +145,7 @@ def home(request: HttpRequest, email: str) -> HttpResponse:
     patients = own_patients(email=email)
     if len(patients) == 1:
         return redirect("portal_patient", patient_id=patients[0].pk)
-    patients = own_patients(email=email, shown=True, ip=client_ip(request))
+    patients = own_patients_shown(patients=patients, ip=client_ip(request))
     return render(request, "portal/home.html", {"patients": patients, "email": email})
 
 

@@ -13,6 +13,9 @@ PG_URL := postgres://postgres@127.0.0.1:$(PG_PORT)/mesoclinic
 # here until `make lock` is run again.
 $(VENV)/.runtime: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# pip before 24 refuses a hashed lock whose packages ask for extras (weasyprint's
+	# fonttools[woff]): a new virtual environment's pip is brought up to date first.
+	$(BIN)/pip install --quiet --upgrade "pip>=25"
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "mesoclinic.courses",
     "mesoclinic.aftercare",
     "mesoclinic.outcomes",
+    "mesoclinic.billing",
     "mesoclinic.booking",
     "mesoclinic.demo",
     "mesoclinic.portal",

@@ -12,7 +12,7 @@ SOURCE = Path(__file__).resolve().parent.parent / "mesoclinic"
 
 # The journey, from the ground up: an app may use the apps before it.
 APP_ORDER = ["core", "catalog", "patients", "inventory", "consultation", "courses",
-             "aftercare", "safety", "booking", "outcomes"]
+             "aftercare", "safety", "booking", "outcomes", "billing"]
 # Above every app: the pages that gather all of them, and the demo that fills them.
 TOP_PACKAGES = {"chart", "demo", "fhir", "portal"}
 TOP_MODULES = {"urls", "api", "settings", "wsgi"}
@@ -28,9 +28,10 @@ PURE_MODULES = {
     "outcomes.photo_analysis", "booking.slots", "booking.gazetteer", "booking.grid",
     "aftercare.escalation",
     "patients.search_keys", "consultation.images", "consultation.forms",
+    "billing.money", "billing.providers",
 }
 LAYER_OF_NAME = {
-    "models": DATA, "schemas": DATA,
+    "models": DATA, "schemas": DATA, "signals": DATA,
     "selectors": READS, "pdf": READS, "ics": READS, "plots": READS,
     "services": WRITES, "tasks": WRITES, "course_booking": WRITES,
     "views": WEB, "api": WEB, "apps": WEB, "web": WEB, "middleware": WEB,

@@ -46,6 +46,7 @@ from mesoclinic.booking.selectors import (
     sessions_waiting_for_a_time,
     time_refusal,
 )
+from mesoclinic.booking.signals import appointment_missed, booked_online
 from mesoclinic.catalog.models import Indication
 from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock, moments, rows
@@ -328,9 +329,12 @@ def online_booking(*, clinic: Clinic, data: OnlineBookingIn, ip: str | None) -> 
         if patient is None:
             patient = patient_register_online(clinic=clinic,
                                               data=data.person.model_dump(), ip=ip)
-        return appointment_claim(clinic=clinic, membership=membership,
-                                 appointment_type=appointment_type, starts_at=starts_at,
-                                 patient=patient, channel="online", ip=ip)
+        appointment = appointment_claim(clinic=clinic, membership=membership,
+                                        appointment_type=appointment_type,
+                                        starts_at=starts_at, patient=patient,
+                                        channel="online", ip=ip)
+        booked_online.send(sender=Appointment, appointment=appointment)
+        return appointment
 
 
 @transaction.atomic
@@ -368,6 +372,9 @@ def appointment_cancel(*, appointment: Appointment, reason: str = "",
                  object_type="appointment", object_id=locked.pk,
                  patient_id=locked.patient_id, detail={
                      "reason": locked.cancel_reason, "by": by, "late": locked.cancelled_late})
+    if locked.cancelled_late and by == CancelledBy.PATIENT:
+        appointment_missed.send(sender=Appointment, appointment=locked, kind="late_cancel",
+                                actor=actor)
     return locked
 
 
@@ -402,6 +409,9 @@ def appointment_status_set(*, actor: Actor, appointment: Appointment, status: st
     audit_record(actor=actor, action="appointment.status", object_type="appointment",
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"from": before, "to": status})
+    if status == AppointmentStatus.NO_SHOW:
+        appointment_missed.send(sender=Appointment, appointment=locked, kind="no_show",
+                                actor=actor)
     return locked
 
 

@@ -9,6 +9,9 @@ from mesoclinic.core.models import Role
 CLINICAL_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER, Role.NURSE})
 # Who writes treatment plans and records a course's improvement.
 PRESCRIBING_ROLES = frozenset({Role.OWNER, Role.PRACTITIONER})
+# Who takes money, issues invoices and waives fees: the desk and the owners. Clinical staff
+# see a patient's balance and package credits, and change nothing of them.
+MONEY_ROLES = frozenset({Role.OWNER, Role.RECEPTION})
 
 
 def sees_medical_details(role: str) -> bool:
@@ -37,3 +40,12 @@ def may_be_qualified(role: str) -> bool:
 
 def may_prescribe(role: str) -> bool:
     return role in PRESCRIBING_ROLES
+
+
+def handles_money(role: str) -> bool:
+    return role in MONEY_ROLES
+
+
+def require_money_handler(role: str) -> None:
+    if not handles_money(role):
+        raise Forbidden(_("Only reception and the clinic's owners handle payments."))

@@ -34,6 +34,7 @@ from mesoclinic.courses.models import (
 from mesoclinic.courses.schedule import MIN_INTERVAL_DAYS
 from mesoclinic.courses.schemas import InjectionIn, PlanIn, SessionCompleteIn
 from mesoclinic.courses.selectors import days_done, plan_proposal
+from mesoclinic.courses.signals import session_completed
 from mesoclinic.inventory.models import Lot, Product
 from mesoclinic.patients.models import Patient
 from mesoclinic.safety import rules
@@ -464,6 +465,7 @@ def session_complete(*, actor: Actor, session: Session, data: SessionCompleteIn)
     audit_record(actor=actor, action="session.complete", object_type="session",
                  object_id=locked.pk, patient_id=locked.patient_id,
                  detail={"reactions": locked.reactions})
+    session_completed.send(sender=Session, session=locked, actor=actor)
     return locked
 
 

@@ -1,0 +1,67 @@
+"""Taking a deposit online goes through a payment provider: one small interface, so that a
+card provider's adapter is added here (and named in a clinic's billing policy) without the
+booking code knowing.
+
+A provider is asked to start a payment for a deposit and answers what the patient does
+next: nothing now (pay at the clinic), or go to the provider's page. A provider that takes
+the money online later confirms it, and billing records the payment
+(``billing.services.deposit_payment_confirm``) with the provider's reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from django.utils.translation import gettext_lazy
+
+Next = Literal["at_clinic", "redirect"]
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRequest:
+    reference: str  # ours: unique per deposit, echoed back by the provider
+    amount: Decimal
+    currency: str
+    description: str
+    patient_email: str
+    return_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentStart:
+    next: Next
+    provider_reference: str = ""
+    redirect_url: str = ""
+
+
+class PaymentProvider(Protocol):
+    code: str
+    label: str
+
+    def start(self, request: DepositRequest) -> PaymentStart: ...
+
+
+class PayAtClinic:
+    """The deposit is taken at the desk, in cash or by card on the clinic's terminal: no
+    money moves online, and the deposit stays due until reception records it."""
+
+    code = "clinic"
+    label = gettext_lazy("Pay at the clinic")
+
+    def start(self, request: DepositRequest) -> PaymentStart:
+        return PaymentStart(next="at_clinic", provider_reference=request.reference)
+
+
+PROVIDERS: dict[str, PaymentProvider] = {PayAtClinic.code: PayAtClinic()}
+
+
+def register(provider: PaymentProvider) -> None:
+    PROVIDERS[provider.code] = provider
+
+
+def provider_for(code: str) -> PaymentProvider:
+    """The clinic's provider; an unknown code (an adapter removed) falls back to paying at
+    the clinic, which never takes money it cannot account for."""
+    return PROVIDERS.get(code) or PROVIDERS[PayAtClinic.code]

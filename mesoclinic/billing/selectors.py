@@ -1,0 +1,495 @@
+"""Reads of billing: the country's rates, a clinic's policy and prices, a patient's
+account (balance, packages and their credits, invoices, payments, fees), the day's
+cash-up, revenue, and the accountant's ledger."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from mesoclinic.billing.models import (
+    BillingPolicy,
+    CreditUse,
+    Deposit,
+    Fee,
+    Instalment,
+    Invoice,
+    InvoiceLine,
+    Package,
+    PackageStatus,
+    Payment,
+    PriceItem,
+    PriceKind,
+)
+from mesoclinic.billing.money import ZERO, to_minor
+from mesoclinic.core import moments
+from mesoclinic.core.audit import audit_listing, audit_record
+from mesoclinic.core.context import Actor
+from mesoclinic.core.models import Clinic
+from mesoclinic.core.roles import require_money_handler
+from mesoclinic.core.selectors import clinic_row
+from mesoclinic.patients.models import Patient
+
+COUNTRIES = Path(__file__).resolve().parent / "data" / "countries.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CountryRules:
+    currency: str
+    standard: str
+    rates: dict[str, Decimal]  # name → percent
+
+    @property
+    def standard_rate(self) -> Decimal:
+        return self.rates[self.standard]
+
+
+@cache
+def _countries() -> dict[str, CountryRules]:
+    data = json.loads(COUNTRIES.read_text())
+    return {code: CountryRules(currency=entry["currency"], standard=entry["standard"],
+                               rates={k: Decimal(v) for k, v in entry["rates"].items()})
+            for code, entry in data.items() if not code.startswith("_comment")}
+
+
+def country_rules(country: str) -> CountryRules:
+    """The currency and VAT rates of the clinic's country (data: billing/data)."""
+    countries = _countries()
+    return countries.get(country.upper()) or countries["_default"]
+
+
+def billing_policy(clinic: Clinic) -> BillingPolicy:
+    """The clinic's policy, or the defaults (nothing charged, unused sessions refunded,
+    deposits taken at the clinic) for one that has not set it."""
+    found = BillingPolicy.objects.filter(clinic=clinic).first()
+    if found is None:
+        found = BillingPolicy(clinic=clinic, currency=country_rules(clinic.country).currency)
+    found.clinic = clinic
+    return found
+
+
+def deposit_due_for(*, policy: BillingPolicy, price: Decimal | None) -> Decimal:
+    """The deposit an online booking asks: the fixed amount, else the share of the price
+    (nothing when the price is not known)."""
+    if policy.deposit_amount > 0:
+        return policy.deposit_amount
+    if policy.deposit_percent > 0 and price:
+        return to_minor(price * policy.deposit_percent / 100)
+    return ZERO
+
+
+def price_list(*, clinic: Clinic, offered_only: bool = False) -> list[PriceItem]:
+    rows = PriceItem.objects.filter(clinic=clinic).select_related("indication",
+                                                                  "appointment_type")
+    if offered_only:
+        rows = rows.filter(active=True)
+    return list(rows)
+
+
+def access_price(*, actor: Actor, price_id: int) -> PriceItem:
+    return clinic_row(PriceItem.objects.all(), actor=actor, pk=price_id,
+                      missing=_("No such price."))
+
+
+def price_for(*, clinic: Clinic, kind: str, indication_id: int | None = None,
+              appointment_type_id: int | None = None) -> PriceItem | None:
+    """The offered price of a treatment (for its indication, else the clinic's general
+    treatment price) or of an appointment type."""
+    rows = PriceItem.objects.filter(clinic=clinic, kind=kind, active=True)
+    if kind == PriceKind.APPOINTMENT:
+        return rows.filter(appointment_type_id=appointment_type_id).order_by("-id").first()
+    specific = rows.filter(indication_id=indication_id).order_by("-id").first() \
+        if indication_id else None
+    return specific or rows.filter(indication__isnull=True).order_by("-id").first()
+
+
+# Accounts --------------------------------------------------------------------------
+
+
+@dataclass
+class PackageView:
+    package: Package
+    used: int
+    invoice: Invoice | None
+    paid: Decimal
+    instalments: list[InstalmentView] = field(default_factory=list)
+
+    @property
+    def left(self) -> int:
+        return max(self.package.sessions - self.used, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalmentView:
+    instalment: Instalment
+    paid: Decimal  # of this instalment, reading the payments in order
+    overdue: bool
+
+    @property
+    def state(self) -> str:
+        if self.paid >= self.instalment.amount:
+            return "paid"
+        return "overdue" if self.overdue else ("part" if self.paid > 0 else "due")
+
+
+@dataclass
+class InvoiceView:
+    invoice: Invoice
+    credited: Decimal  # the credit notes' totals (negative)
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.invoice.total + self.credited - self.paid
+
+
+@dataclass
+class Account:
+    patient: Patient
+    currency: str
+    charged: Decimal        # invoices and credit notes, and fees not waived
+    paid: Decimal           # payments less refunds
+    invoices: list[InvoiceView]
+    credit_notes: list[Invoice]
+    payments: list[Payment]
+    packages: list[PackageView]
+    fees: list[Fee]
+    deposits: list[Deposit]
+
+    @property
+    def balance(self) -> Decimal:
+        """What the patient owes (negative: what the clinic owes them, their credit)."""
+        return self.charged - self.paid
+
+
+def _paid_by_invoice(invoice_ids: list[int]) -> dict[int, Decimal]:
+    return {row["invoice_id"]: row["total"] for row in
+            Payment.objects.filter(invoice_id__in=invoice_ids).values("invoice_id")
+            .annotate(total=Sum("amount"))}
+
+
+def _instalment_views(package: Package, instalments: list[Instalment], paid: Decimal,
+                      today: date) -> list[InstalmentView]:
+    views, left = [], paid
+    for instalment in instalments:
+        share = min(max(left, ZERO), instalment.amount)
+        left -= share
+        views.append(InstalmentView(instalment=instalment, paid=share,
+                                    overdue=share < instalment.amount
+                                    and instalment.due_on < today))
+    return views
+
+
+def patient_account(*, actor: Actor, patient: Patient, audit: bool = True) -> Account:
+    """A patient's account at the actor's clinic: every role of the clinic reads it (the
+    clinical staff see balances and credits), only money handlers change it."""
+    invoices = list(Invoice.objects.filter(patient=patient, clinic_id=actor.clinic_id)
+                    .order_by("-issued_at", "-id"))
+    payments = list(Payment.objects.filter(patient=patient, clinic_id=actor.clinic_id)
+                    .select_related("invoice", "recorded_by").order_by("-at", "-id"))
+    fees = list(Fee.objects.filter(patient=patient, clinic_id=actor.clinic_id)
+                .select_related("appointment", "waived_by"))
+    packages = list(Package.objects.filter(patient=patient, clinic_id=actor.clinic_id)
+                    .select_related("plan__indication")
+                    .annotate(used=Count("uses")).prefetch_related("instalments"))
+    deposits = list(Deposit.objects.filter(patient=patient, clinic_id=actor.clinic_id)
+                    .select_related("appointment"))
+    paid_by_invoice: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for payment in payments:
+        if payment.invoice_id:
+            paid_by_invoice[payment.invoice_id] += payment.amount
+    credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for invoice in invoices:
+        if invoice.corrects_id:
+            credited[invoice.corrects_id] += invoice.total
+    today = moments.today(actor.clinic)
+    package_invoice = {i.package_id: i for i in invoices
+                       if i.package_id and not i.corrects_id}
+    views = []
+    for package in packages:
+        invoice = package_invoice.get(package.pk)
+        paid = paid_by_invoice[invoice.pk] if invoice else ZERO
+        views.append(PackageView(
+            package=package, used=package.used, invoice=invoice, paid=paid,
+            instalments=_instalment_views(package, list(package.instalments.all()), paid,
+                                          today)))
+    if audit:
+        audit_record(actor=actor, action="billing.account", object_type="patient",
+                     object_id=patient.pk, patient_id=patient.pk)
+    return Account(
+        patient=patient, currency=billing_policy(actor.clinic).currency,
+        charged=sum((i.total for i in invoices), ZERO)
+        + sum((f.amount for f in fees if f.waived_at is None), ZERO),
+        paid=sum((p.amount for p in payments), ZERO),
+        invoices=[InvoiceView(invoice=i, credited=credited[i.pk], paid=paid_by_invoice[i.pk])
+                  for i in invoices if not i.corrects_id],
+        credit_notes=[i for i in invoices if i.corrects_id],
+        payments=payments, packages=views, fees=fees, deposits=deposits)
+
+
+def patient_balance(*, patient_id: int, clinic_id: int) -> Decimal:
+    """The balance alone, in three sums: for the desk and the services' checks."""
+    charged = Invoice.objects.filter(patient_id=patient_id, clinic_id=clinic_id).aggregate(
+        s=Sum("total"))["s"] or ZERO
+    fees = Fee.objects.filter(patient_id=patient_id, clinic_id=clinic_id,
+                              waived_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    paid = Payment.objects.filter(patient_id=patient_id, clinic_id=clinic_id).aggregate(
+        s=Sum("amount"))["s"] or ZERO
+    return charged + fees - paid
+
+
+def invoice_outstanding(invoice: Invoice) -> tuple[Decimal, Decimal]:
+    """(what is still owed on an invoice after its credit notes and payments, what was
+    paid on it)."""
+    credited = Invoice.objects.filter(corrects=invoice).aggregate(s=Sum("total"))["s"] or ZERO
+    paid = _paid_by_invoice([invoice.pk]).get(invoice.pk, ZERO)
+    return invoice.total + credited - paid, paid
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCredits:
+    sessions: int
+    used: int
+    package_id: int
+
+    @property
+    def left(self) -> int:
+        return max(self.sessions - self.used, 0)
+
+
+def plan_credits(*, plan_ids: list[int]) -> dict[int, PlanCredits]:
+    """The package credits of each plan that has a package: one query, for the record and
+    the plan pages."""
+    found = {}
+    for package in (Package.objects.filter(plan_id__in=plan_ids)
+                    .exclude(status=PackageStatus.ENDED).annotate(used=Count("uses"))
+                    .order_by("sold_at", "id")):
+        previous = found.get(package.plan_id)
+        found[package.plan_id] = PlanCredits(
+            sessions=package.sessions + (previous.sessions if previous else 0),
+            used=package.used + (previous.used if previous else 0), package_id=package.pk)
+    return found
+
+
+def active_package_for(*, patient_id: int, plan_id: int, indication_id: int
+                       ) -> Package | None:
+    """The package a completed session draws on: one sold for its plan first, else one
+    sold for its indication or for any treatment; the oldest first."""
+    rows = Package.objects.filter(patient_id=patient_id, status=PackageStatus.ACTIVE)
+    return (rows.filter(plan_id=plan_id).order_by("sold_at", "id").first()
+            or rows.filter(plan__isnull=True).filter(
+                Q(price_item__indication_id=indication_id)
+                | Q(price_item__indication__isnull=True)).order_by("sold_at", "id").first())
+
+
+# Loaders -------------------------------------------------------------------------------
+
+
+def access_invoice(*, actor: Actor, invoice_id: int, audit: bool = True) -> Invoice:
+    return clinic_row(Invoice.objects.select_related("patient", "corrects", "clinic"),
+                      actor=actor, pk=invoice_id, missing=_("No such invoice."),
+                      audit_action="invoice.view" if audit else None, object_type="invoice")
+
+
+def access_package(*, actor: Actor, package_id: int) -> Package:
+    return clinic_row(Package.objects.select_related("patient"), actor=actor, pk=package_id,
+                      missing=_("No such package."))
+
+
+def access_fee(*, actor: Actor, fee_id: int) -> Fee:
+    return clinic_row(Fee.objects.select_related("patient"), actor=actor, pk=fee_id,
+                      missing=_("No such fee."))
+
+
+def access_deposit(*, actor: Actor, deposit_id: int) -> Deposit:
+    return clinic_row(Deposit.objects.select_related("patient"), actor=actor,
+                      pk=deposit_id, missing=_("No such deposit."))
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.select_related("practitioner", "indication"))
+
+
+def appointment_deposit(appointment_id: int) -> Deposit | None:
+    return Deposit.objects.filter(appointment_id=appointment_id).first()
+
+
+# The day, the month, the accountant -----------------------------------------------------
+
+
+def _day_bounds(day: date, clinic: Clinic) -> tuple[datetime, datetime]:
+    return (moments.local_midnight(day, clinic),
+            moments.local_midnight(day + timedelta(days=1), clinic))
+
+
+@dataclass
+class MethodTotal:
+    method: str
+    label: str
+    received: Decimal = ZERO
+    refunded: Decimal = ZERO
+    count: int = 0
+
+    @property
+    def net(self) -> Decimal:
+        return self.received + self.refunded
+
+
+@dataclass
+class CashUp:
+    day: date
+    currency: str
+    methods: list[MethodTotal]
+    payments: list[Payment]
+    credits_used: int
+    credits_value: Decimal
+    invoiced: Decimal
+    invoices: int
+    credit_notes: Decimal
+    fees_charged: Decimal
+    fees_waived: Decimal
+
+    @property
+    def takings(self) -> Decimal:
+        return sum((m.net for m in self.methods), ZERO)
+
+
+def cash_up(*, actor: Actor, day: date) -> CashUp:
+    """The closing figures of a clinic day (its own calendar): what came in and went out
+    by payment method, the package credits used, what was invoiced and credited, and the
+    fees charged and waived; every payment listed."""
+    from mesoclinic.billing.models import PaymentMethod
+
+    require_money_handler(actor.role)
+    first, last = _day_bounds(day, actor.clinic)
+    payments = list(Payment.objects.filter(clinic_id=actor.clinic_id, at__gte=first,
+                                           at__lt=last)
+                    .select_related("patient", "invoice", "recorded_by").order_by("at", "id"))
+    methods = {m: MethodTotal(method=m, label=str(label)) for m, label in PaymentMethod.choices}
+    for payment in payments:
+        total = methods[payment.method]
+        total.count += 1
+        if payment.amount < 0:
+            total.refunded += payment.amount
+        else:
+            total.received += payment.amount
+    credits = CreditUse.objects.filter(package__clinic_id=actor.clinic_id, used_at__gte=first,
+                                       used_at__lt=last).aggregate(n=Count("id"),
+                                                                   v=Sum("value"))
+    issued = Invoice.objects.filter(clinic_id=actor.clinic_id, issued_at__gte=first,
+                                    issued_at__lt=last).aggregate(
+        invoiced=Sum("total", filter=Q(corrects__isnull=True)),
+        invoices=Count("id", filter=Q(corrects__isnull=True)),
+        credited=Sum("total", filter=Q(corrects__isnull=False)))
+    fees = Fee.objects.filter(clinic_id=actor.clinic_id).aggregate(
+        charged=Sum("amount", filter=Q(created_at__gte=first, created_at__lt=last)),
+        waived=Sum("amount", filter=Q(waived_at__gte=first, waived_at__lt=last)))
+    audit_listing(actor=actor, action="billing.cash_up",
+                  patient_ids=[p.patient_id for p in payments])
+    return CashUp(day=day, currency=billing_policy(actor.clinic).currency,
+                  methods=list(methods.values()), payments=payments,
+                  credits_used=credits["n"] or 0, credits_value=credits["v"] or ZERO,
+                  invoiced=issued["invoiced"] or ZERO, invoices=issued["invoices"] or 0,
+                  credit_notes=issued["credited"] or ZERO,
+                  fees_charged=fees["charged"] or ZERO, fees_waived=fees["waived"] or ZERO)
+
+
+@dataclass
+class RevenueRow:
+    key: str
+    net: Decimal = ZERO
+    vat: Decimal = ZERO
+    total: Decimal = ZERO
+
+    def add(self, line: InvoiceLine) -> None:
+        self.net += line.net
+        self.vat += line.vat
+        self.total += line.total
+
+
+@dataclass
+class Revenue:
+    first: date
+    last: date
+    currency: str
+    by_month: list[RevenueRow]
+    by_practitioner: list[RevenueRow]
+    by_treatment: list[RevenueRow]
+    total: RevenueRow
+
+
+def _lines_between(actor: Actor, first: date, last: date) -> QuerySet[InvoiceLine]:
+    start, _end = _day_bounds(first, actor.clinic)
+    _start, end = _day_bounds(last, actor.clinic)
+    return (InvoiceLine.objects.filter(invoice__clinic_id=actor.clinic_id,
+                                       invoice__issued_at__gte=start,
+                                       invoice__issued_at__lt=end)
+            .select_related("invoice", "practitioner", "indication", "price_item")
+            .order_by("invoice__issued_at", "invoice_id", "position"))
+
+
+def revenue(*, actor: Actor, first: date, last: date) -> Revenue:
+    """Invoiced revenue (credit notes deducted) between two clinic days, by month of issue,
+    by practitioner and by treatment, net, VAT and total."""
+    require_money_handler(actor.role)
+    months: dict[str, RevenueRow] = {}
+    people: dict[str, RevenueRow] = {}
+    treatments: dict[str, RevenueRow] = {}
+    total = RevenueRow(key=_("Total"))
+    for line in _lines_between(actor, first, last):
+        month = moments.local_day(line.invoice.issued_at, actor.clinic).strftime("%Y-%m")
+        person = line.practitioner.full_name if line.practitioner else _("Not attributed")
+        treatment = (line.indication.name if line.indication
+                     else (line.price_item.name if line.price_item else _("Other")))
+        for table, key in ((months, month), (people, person), (treatments, treatment)):
+            table.setdefault(key, RevenueRow(key=key)).add(line)
+        total.add(line)
+    return Revenue(first=first, last=last, currency=billing_policy(actor.clinic).currency,
+                   by_month=sorted(months.values(), key=lambda r: r.key),
+                   by_practitioner=sorted(people.values(), key=lambda r: -r.total),
+                   by_treatment=sorted(treatments.values(), key=lambda r: -r.total),
+                   total=total)
+
+
+LEDGER_HEADER = ["date", "document", "number", "corrects", "patient", "description",
+                 "quantity", "unit_price", "vat_rate", "net", "vat", "total", "method",
+                 "currency"]
+
+
+def ledger_rows(*, actor: Actor, first: date, last: date) -> list[list[object]]:
+    """The accountant's export: every invoice and credit-note line, and every payment and
+    refund, between two clinic days, in the order they happened."""
+    require_money_handler(actor.role)
+    currency = billing_policy(actor.clinic).currency
+    start, _end = _day_bounds(first, actor.clinic)
+    _start, end = _day_bounds(last, actor.clinic)
+    entries: list[tuple[datetime, int, list[object]]] = []
+    patients: set[int] = set()
+    for line in _lines_between(actor, first, last):
+        invoice = line.invoice
+        patients.add(invoice.patient_id)
+        entries.append((invoice.issued_at, 0, [
+            moments.local_day(invoice.issued_at, actor.clinic).isoformat(), invoice.kind,
+            invoice.number, invoice.corrects.number if invoice.corrects_id else "",
+            invoice.buyer.get("name", ""), line.description, line.quantity, line.unit_price,
+            line.vat_rate, line.net, line.vat, line.total, "", currency]))
+    for payment in (Payment.objects.filter(clinic_id=actor.clinic_id, at__gte=start,
+                                           at__lt=end)
+                    .select_related("invoice", "patient").order_by("at", "id")):
+        patients.add(payment.patient_id)
+        entries.append((payment.at, 1, [
+            moments.local_day(payment.at, actor.clinic).isoformat(),
+            "refund" if payment.amount < 0 else "payment",
+            payment.invoice.number if payment.invoice_id else "", "",
+            payment.patient.full_name, payment.note or payment.reference, 1, payment.amount,
+            "", "", "", payment.amount, payment.method, currency]))
+    audit_listing(actor=actor, action="billing.export", patient_ids=sorted(patients))
+    return [row for _at, _order, row in sorted(entries, key=lambda e: (e[0], e[1]))]

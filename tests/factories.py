@@ -237,3 +237,52 @@ def book_consultation(*, clinic: Clinic, member: Membership, days_ahead: int = 1
                             starts_at=slot.starts_at,
                             patient=make_patient(clinic=clinic, **patient_fields),
                             channel=channel)
+
+
+# Billing ---------------------------------------------------------------------------------
+
+
+def make_price(*, clinic: Clinic, kind: str = "package", name: str = "", price: str = "600",
+               sessions: int = 6, vat_rate: str = "20", indication: str = "",
+               appointment_kind: str = ""):
+    """A price of the clinic's list, set by its owner."""
+    from decimal import Decimal
+
+    from mesoclinic.billing.schemas import PriceIn
+    from mesoclinic.billing.services import price_save
+
+    return price_save(actor=actor_for(owner_membership(clinic)), data=PriceIn(
+        kind=kind, name=name or f"{kind.title()} {next(_counter)}", price=Decimal(price),
+        sessions=sessions, vat_rate=Decimal(vat_rate), indication=indication,
+        appointment_kind=appointment_kind))
+
+
+def set_billing_policy(*, clinic: Clinic, **fields: Any):
+    from mesoclinic.billing.schemas import PolicyIn
+    from mesoclinic.billing.services import billing_policy_set
+
+    return billing_policy_set(actor=actor_for(owner_membership(clinic)),
+                              data=PolicyIn(**fields))
+
+
+def complete_next_session(*, plan, member: Membership, clock):
+    """The plan's next planned session (booked when none is), given on its day at 10:00
+    in the clinic and completed."""
+    from datetime import timedelta
+
+    from mesoclinic.core import moments
+    from mesoclinic.courses.models import Session
+    from mesoclinic.courses.schemas import SessionCompleteIn
+    from mesoclinic.courses.services import (
+        plan_book_proposed,
+        session_complete,
+        session_start,
+    )
+
+    actor = actor_for(member)
+    planned = Session.objects.filter(plan=plan, status="planned").order_by("scheduled_on")
+    session = planned.first() or plan_book_proposed(actor=actor, plan=plan)[0]
+    start = moments.local_midnight(session.scheduled_on, plan.clinic) + timedelta(hours=10)
+    clock.current = max(clock.current, start)
+    return session_complete(actor=actor, session=session_start(actor=actor, session=session),
+                            data=SessionCompleteIn())

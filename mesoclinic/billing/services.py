@@ -446,8 +446,8 @@ def package_end(*, actor: Actor, package: Package, data: PackageEndIn) -> Packag
     refunded = money.ZERO
     if invoice is not None and unused > 0:
         credit_note_issue(actor=actor, invoice=invoice, data=CreditNoteIn(
-            reason=_("%(n)s unused sessions of %(name)s") % {
-                "n": package.sessions - used, "name": package.name}[:300],
+            reason=(_("%(n)s unused sessions of %(name)s") % {
+                "n": package.sessions - used, "name": package.name})[:300],
             amount=unused))
         outstanding, _paid = invoice_outstanding(invoice)
         if outstanding < 0 and billing_policy(actor.clinic).termination == Termination.REFUND:

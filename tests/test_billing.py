@@ -283,7 +283,7 @@ def test_invoices_issued_at_once_are_numbered_without_gap_or_repeat(personas):
             barrier.wait()
             for _ in range(each):
                 manual_invoice(desk, patients[index], "10.00")
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()

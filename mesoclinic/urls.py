@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from mesoclinic.aftercare import views as aftercare_views
 from mesoclinic.api import api
+from mesoclinic.billing import views as billing_views
 from mesoclinic.booking import views as booking_views
 from mesoclinic.catalog import views as catalog_views
 from mesoclinic.chart import views as chart_views
@@ -48,6 +49,33 @@ urlpatterns = [
     path("patients/new/", patient_views.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/", chart_views.patient_detail, name="patient_detail"),
     path("patients/<int:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
+    path("patients/<int:patient_id>/account/", billing_views.account, name="patient_account"),
+    path("patients/<int:patient_id>/account/packages/", billing_views.package_sale,
+         name="package_sale"),
+    path("patients/<int:patient_id>/account/payments/", billing_views.payment_take,
+         name="payment_take"),
+    path("patients/<int:patient_id>/account/invoices/", billing_views.manual_invoice,
+         name="manual_invoice"),
+    path("billing/", billing_views.cash_up_page, name="cash_up"),
+    path("billing/revenue/", billing_views.revenue_page, name="revenue"),
+    path("billing/ledger.csv", billing_views.ledger_export, name="ledger_export"),
+    path("billing/prices/", billing_views.prices, name="price_list"),
+    path("billing/prices/<int:price_id>/offer/", billing_views.price_offer,
+         name="price_offer"),
+    path("billing/policy/", billing_views.policy, name="billing_policy"),
+    path("billing/invoices/<int:invoice_id>/", billing_views.invoice_detail,
+         name="invoice_detail"),
+    path("billing/invoices/<int:invoice_id>/pdf/", billing_views.invoice_download,
+         name="invoice_pdf"),
+    path("billing/invoices/<int:invoice_id>/credit-note/", billing_views.credit_note,
+         name="credit_note"),
+    path("billing/invoices/<int:invoice_id>/email/", billing_views.invoice_send,
+         name="invoice_email"),
+    path("billing/packages/<int:package_id>/end/", billing_views.package_stop,
+         name="package_end"),
+    path("billing/fees/<int:fee_id>/waive/", billing_views.fee_waiver, name="fee_waive"),
+    path("billing/appointments/<int:appointment_id>/invoice/",
+         billing_views.appointment_invoice, name="appointment_invoice"),
     path("patients/<int:patient_id>/intake/", consult_views.intake_page, name="intake_page"),
     path("patients/<int:patient_id>/intake/link/", consult_views.intake_link,
          name="intake_link"),

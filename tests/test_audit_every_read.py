@@ -58,6 +58,8 @@ NO_PATIENT_DATA = {
     "api/v1/products": "products", "api/v1/lots": "lots and stock",
     "api/v1/analytics": "aggregates", "api/v1/public/search": "public search",
     "api/v1/public/clinics/<slug>/slots": "free times",
+    "billing/revenue/": "sums by month, practitioner and treatment",
+    "billing/prices/": "the price list", "billing/policy/": "the clinic's billing policy",
 }
 
 # Patterns that only write (a GET is refused): each write is audited by its service.
@@ -92,6 +94,11 @@ WRITES_ONLY = {
     "me/<int:patient_id>/erasure/",
     "api/v1/waitlist/<int:entry_id>/remove", "api/v1/patients/<int:patient_id>/data-export",
     "api/v1/data-requests/<int:request_id>/decide",
+    "billing/appointments/<int:appointment_id>/invoice/", "billing/fees/<int:fee_id>/waive/",
+    "billing/invoices/<int:invoice_id>/credit-note/", "billing/invoices/<int:invoice_id>/email/",
+    "billing/packages/<int:package_id>/end/", "billing/prices/<int:price_id>/offer/",
+    "patients/<int:patient_id>/account/invoices/", "patients/<int:patient_id>/account/packages/",
+    "patients/<int:patient_id>/account/payments/",
 }
 
 
@@ -190,7 +197,25 @@ def world(personas, catalogue, clock, run_worker):
         "feed": calendar_feed_issue(actor=actor),
         "offer": _waitlist_offer(appointment),
         "export": _export(patient),
+        "invoice": _paid_package(patient, plan),
     }
+
+
+def _paid_package(patient, plan):
+    """A package sold for the patient's plan and paid in part: its invoice."""
+    from mesoclinic.billing.models import Invoice
+    from mesoclinic.billing.schemas import PackageSaleIn, PaymentIn
+    from mesoclinic.billing.services import package_sell, payment_record
+    from tests.factories import make_price, owner_membership
+
+    desk = actor_for(owner_membership(patient.clinic))
+    item = make_price(clinic=patient.clinic, price="600", sessions=6)
+    package = package_sell(actor=desk, patient=patient,
+                           data=PackageSaleIn(price=item.pk, plan=plan.pk))
+    invoice = Invoice.objects.get(package=package)
+    payment_record(actor=desk, patient=patient, data=PaymentIn(
+        amount="100", method="cash", invoice=invoice.pk))
+    return invoice
 
 
 def _export(patient):
@@ -307,7 +332,20 @@ def reads(w) -> dict[str, str]:
             f"/me/{p}/consents/{w['consent'].pk}.pdf",
         "me/<int:patient_id>/appointments/<int:appointment_id>.ics":
             f"/me/{p}/appointments/{w['appointment'].pk}.ics",
+        "patients/<int:patient_id>/account/": f"/patients/{p}/account/",
+        # The desk's money pages, opened by the clinic's owner.
+        "billing/invoices/<int:invoice_id>/": f"/billing/invoices/{w['invoice'].pk}/",
+        "billing/invoices/<int:invoice_id>/pdf/": f"/billing/invoices/{w['invoice'].pk}/pdf/",
+        "billing/": f"/billing/?day={_clinic_day(w['invoice'])}",
+        "billing/ledger.csv": f"/billing/ledger.csv?from={_clinic_day(w['invoice'])}"
+                              f"&to={_clinic_day(w['invoice'])}",
     }
+
+
+def _clinic_day(invoice) -> str:
+    from mesoclinic.core import moments
+
+    return moments.local_day(invoice.issued_at, invoice.clinic).isoformat()
 
 
 def as_patient(client, patient) -> None:
@@ -348,6 +386,10 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
         elif address.startswith("/me/"):
             client.logout()
             as_patient(client, world["patient"])
+            response = client.get(address)
+            client = client_as(personas.practitioner)
+        elif address.startswith("/billing/"):
+            client = client_as(personas.owner)
             response = client.get(address)
             client = client_as(personas.practitioner)
         else:

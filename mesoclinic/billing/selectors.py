@@ -293,10 +293,14 @@ def active_package_for(*, patient_id: int, plan_id: int, indication_id: int
 # Loaders -------------------------------------------------------------------------------
 
 
-def access_invoice(*, actor: Actor, invoice_id: int, audit: bool = True) -> Invoice:
+def access_invoice(*, actor: Actor, invoice_id: int,
+                   audit_action: str | None = "invoice.view") -> Invoice:
+    """An invoice of the actor's clinic, for those who handle money; its opening (or its
+    PDF's, ``invoice.pdf``) audited against the patient."""
+    require_money_handler(actor.role)
     return clinic_row(Invoice.objects.select_related("patient", "corrects", "clinic"),
                       actor=actor, pk=invoice_id, missing=_("No such invoice."),
-                      audit_action="invoice.view" if audit else None, object_type="invoice")
+                      audit_action=audit_action, object_type="invoice")
 
 
 def access_package(*, actor: Actor, package_id: int) -> Package:

@@ -503,6 +503,7 @@ def _owed(*, patient: Patient, data: PaymentIn, clinic_id: int
         outstanding, paid = invoice_outstanding(invoice)
         return (paid if data.refund else outstanding), invoice, None, None
     if data.fee is not None:
+        # Locked: a fee is not waived while it is being paid (fee_waive locks it too).
         fee = Fee.objects.select_for_update().filter(pk=data.fee, clinic_id=clinic_id,
                                                      patient=patient).first()
         if fee is None:
@@ -512,6 +513,7 @@ def _owed(*, patient: Patient, data: PaymentIn, clinic_id: int
             raise InvalidInput(_("This fee was waived."), field="fee")
         return (paid if data.refund else fee.amount - paid), None, fee, None
     if data.deposit is not None:
+        # Locked: a deposit is not paid at the desk while its provider confirms it.
         deposit = Deposit.objects.select_for_update().filter(
             pk=data.deposit, clinic_id=clinic_id, patient=patient).first()
         if deposit is None:
@@ -590,6 +592,7 @@ def deposit_ask(*, appointment: Appointment) -> Deposit | None:
 def deposit_payment_confirm(*, provider: str, reference: str, amount: Decimal) -> Payment:
     """A provider's confirmation that a deposit was paid online: the payment is recorded
     once, whatever the number of times the provider confirms it."""
+    # Locked: two confirmations of one payment record it once.
     deposit = Deposit.objects.select_for_update().filter(
         provider=provider, provider_reference=reference).select_related("patient").first()
     if deposit is None:

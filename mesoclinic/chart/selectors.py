@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesoclinic.aftercare import selectors as aftercare
+from mesoclinic.billing.selectors import plan_credits
 from mesoclinic.booking.selectors import appointment_timeline
 from mesoclinic.catalog import selectors as catalogue
 from mesoclinic.consultation import selectors as consultation
@@ -33,6 +34,10 @@ def patient_chart(*, actor: Actor, patient: Patient, **extra: Any) -> dict[str, 
     and the adverse events for clinical staff."""
     clinical = sees_medical_details(actor.role)
     intakes = consultation.patient_intakes(patient=patient) if clinical else []
+    plans = courses.plans_with_progress(patient=patient) if clinical else []
+    credits = plan_credits(plan_ids=[plan.pk for plan in plans])
+    for plan in plans:
+        plan.credits = credits.get(plan.pk)
     return {
         "patient": patient,
         "corrections": patient_corrections(patient=patient, medical=clinical),
@@ -44,7 +49,7 @@ def patient_chart(*, actor: Actor, patient: Patient, **extra: Any) -> dict[str, 
         "allergy_tests": consultation.patient_allergy_tests(patient=patient) if clinical else [],
         "body_areas": catalogue.body_areas() if clinical else [],
         "photo_views": PhotoView.choices,
-        "plans": courses.plans_with_progress(patient=patient) if clinical else [],
+        "plans": plans,
         "charts": progress_charts(patient) if clinical else [],
         "scales": outcomes.scales_for(patient=patient) if clinical else [],
         "adverse_events": aftercare.patient_adverse_events(patient=patient)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.aftercare.services import session_finish
+from mesoclinic.billing.selectors import plan_credits
 from mesoclinic.booking import course_booking
 from mesoclinic.booking.course_booking import CourseBooking
 from mesoclinic.booking.selectors import session_appointments
@@ -129,7 +130,8 @@ def plan_detail(request: HttpRequest, actor: Actor, plan_id: int) -> HttpRespons
     context = {"plan": plan, "patient": plan.patient, "proposal": plan_proposal(plan=plan),
                "sessions": sessions,
                "cocktail": list(plan.cocktail.all()), "areas": list(plan.body_areas.all()),
-               "may_prescribe": may_prescribe(actor.role)}
+               "may_prescribe": may_prescribe(actor.role),
+               "credits": plan_credits(plan_ids=[plan.pk]).get(plan.pk)}
     return render(request, "courses/plan_detail.html", context)
 
 

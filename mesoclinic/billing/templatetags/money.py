@@ -27,3 +27,9 @@ def money_text(value: object, currency: str = "EUR") -> str:
 @register.filter
 def money(value: object, currency: str = "EUR") -> str:
     return money_text(value, currency)
+
+
+@register.filter
+def make_list_of_range(count: int) -> range:
+    """1, 2, … count: one mark per session of a package."""
+    return range(1, int(count) + 1)

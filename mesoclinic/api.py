@@ -7,6 +7,7 @@ from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
 
 from mesoclinic.aftercare.api import router as aftercare_router
+from mesoclinic.billing.api import router as billing_router
 from mesoclinic.booking.api import router as booking_router
 from mesoclinic.catalog.api import router as catalogue_router
 from mesoclinic.consultation.api import router as consultation_router
@@ -70,6 +71,7 @@ api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
 api.add_router("", booking_router)
 api.add_router("", data_requests_router)
+api.add_router("", billing_router)
 
 
 @api.exception_handler(PossibleDuplicate)

@@ -60,6 +60,7 @@ NO_PATIENT_DATA = {
     "api/v1/public/clinics/<slug>/slots": "free times",
     "billing/revenue/": "sums by month, practitioner and treatment",
     "billing/prices/": "the price list", "billing/policy/": "the clinic's billing policy",
+    "api/v1/prices": "the price list",
 }
 
 # Patterns that only write (a GET is refused): each write is audited by its service.
@@ -99,6 +100,10 @@ WRITES_ONLY = {
     "billing/packages/<int:package_id>/end/", "billing/prices/<int:price_id>/offer/",
     "patients/<int:patient_id>/account/invoices/", "patients/<int:patient_id>/account/packages/",
     "patients/<int:patient_id>/account/payments/",
+    "api/v1/appointments/<int:appointment_id>/invoice", "api/v1/fees/<int:fee_id>/waive",
+    "api/v1/invoices/<int:invoice_id>/credit-note", "api/v1/invoices/<int:invoice_id>/email",
+    "api/v1/packages/<int:package_id>/end", "api/v1/patients/<int:patient_id>/invoices",
+    "api/v1/patients/<int:patient_id>/packages", "api/v1/patients/<int:patient_id>/payments",
 }
 
 
@@ -339,6 +344,11 @@ def reads(w) -> dict[str, str]:
         "billing/": f"/billing/?day={_clinic_day(w['invoice'])}",
         "billing/ledger.csv": f"/billing/ledger.csv?from={_clinic_day(w['invoice'])}"
                               f"&to={_clinic_day(w['invoice'])}",
+        "api/v1/patients/<int:patient_id>/account": f"/api/v1/patients/{p}/account",
+        "api/v1/invoices": f"/api/v1/invoices?patient={p}",
+        "api/v1/invoices/<int:invoice_id>": f"/api/v1/invoices/{w['invoice'].pk}",
+        "api/v1/invoices/<int:invoice_id>/pdf": f"/api/v1/invoices/{w['invoice'].pk}/pdf",
+        "api/v1/cash-up": f"/api/v1/cash-up?day={_clinic_day(w['invoice'])}",
     }
 
 
@@ -388,6 +398,8 @@ def test_every_url_pattern_is_audited_or_says_why_not(world, personas, client_as
             as_patient(client, world["patient"])
             response = client.get(address)
             client = client_as(personas.practitioner)
+        elif address.startswith(("/api/v1/invoices", "/api/v1/cash-up")):
+            response = client.get(address, **api_headers(personas.owner))
         elif address.startswith("/billing/"):
             client = client_as(personas.owner)
             response = client.get(address)

@@ -275,6 +275,7 @@ class Deposit(models.Model):
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT,
                                        related_name="deposit")
     amount = money_field()
+    currency = models.CharField(max_length=3)
     provider = models.CharField(max_length=30)
     provider_reference = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=8, choices=DepositStatus.choices,

@@ -497,3 +497,43 @@ def ledger_rows(*, actor: Actor, first: date, last: date) -> list[list[object]]:
             "", "", "", payment.amount, payment.method, currency]))
     audit_listing(actor=actor, action="billing.export", patient_ids=sorted(patients))
     return [row for _at, _order, row in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+@dataclass(frozen=True, slots=True)
+class BookingTerms:
+    """What the online booking form tells the patient before they commit."""
+
+    currency: str
+    price: Decimal | None
+    deposit: Decimal
+    late_cancel_fee: Decimal
+    no_show_fee: Decimal
+    pay_at_clinic: bool
+
+
+def booking_terms(*, clinic: Clinic, appointment_type_id: int, type_price: Decimal | None
+                  ) -> BookingTerms:
+    from mesoclinic.billing.providers import PayAtClinic
+
+    policy = billing_policy(clinic)
+    item = price_for(clinic=clinic, kind=PriceKind.APPOINTMENT,
+                     appointment_type_id=appointment_type_id)
+    price = item.price if item else type_price
+    return BookingTerms(currency=policy.currency, price=price,
+                        deposit=deposit_due_for(policy=policy, price=price),
+                        late_cancel_fee=policy.late_cancel_fee,
+                        no_show_fee=policy.no_show_fee,
+                        pay_at_clinic=policy.provider == PayAtClinic.code)
+
+
+def clinic_invoices(*, actor: Actor, patient_id: int | None = None, limit: int = 200
+                    ) -> list[Invoice]:
+    """The clinic's newest invoices and credit notes (one patient's, with ``patient_id``),
+    for the desk; the listing names every patient shown."""
+    require_money_handler(actor.role)
+    rows = Invoice.objects.filter(clinic_id=actor.clinic_id).select_related("corrects")
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    found = list(rows.order_by("-issued_at", "-id")[:limit])
+    audit_listing(actor=actor, action="invoice.list", patient_ids=[i.patient_id for i in found])
+    return found

@@ -574,7 +574,8 @@ def deposit_ask(*, appointment: Appointment) -> Deposit | None:
     provider = providers.provider_for(policy.provider)
     deposit = Deposit.objects.create(clinic=clinic, patient=appointment.patient,
                                      appointment=appointment, amount=amount,
-                                     provider=provider.code, created_at=clock.now())
+                                     currency=policy.currency, provider=provider.code,
+                                     created_at=clock.now())
     start = provider.start(providers.DepositRequest(
         reference=f"deposit-{deposit.pk}", amount=amount, currency=policy.currency,
         description=appointment.type.name, patient_email=appointment.patient.email,

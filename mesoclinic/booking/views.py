@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mesoclinic.billing.selectors import booking_terms
 from mesoclinic.booking import gazetteer, grid
 from mesoclinic.booking.ics import feed_ics
 from mesoclinic.booking.models import (
@@ -245,6 +246,8 @@ def book(request: HttpRequest, clinic: Clinic) -> HttpResponse:
                 errors = {error.field or "form": [error.message]}
     return render(request, "booking/book.html", {
         "clinic": clinic, "member": member, "type": appointment_type, "starts_at": starts_at,
+        "terms": booking_terms(clinic=clinic, appointment_type_id=appointment_type.pk,
+                               type_price=appointment_type.price),
         "values": request.POST, "errors": errors, "refused": refused,
         "ends_at": starts_at + timedelta(minutes=appointment_type.duration_minutes),
         # Back to the times the patient was looking at: this clinic's page only.

@@ -120,10 +120,11 @@ def _costs(record: Record, client, api_headers) -> dict[str, int]:
 
 
 # Pages: the session, the user and the membership (3), the page's reads, the audit event,
-# and the session's idle stamp; the API: the token, the reads and the audit event.
+# and the session's idle stamp; the API: the token, the reads and the audit event. The
+# record and the plan read their package credits in one statement more.
 EXPECTED = {
-    "/patients/{patient}/": 21, "/patients/{patient}/timeline/": 20,
-    "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 15, "/sessions/{session}/": 13,
+    "/patients/{patient}/": 22, "/patients/{patient}/timeline/": 20,
+    "/patients/{patient}/summary.pdf": 19, "/plans/{plan}/": 16, "/sessions/{session}/": 13,
     "/patients/?q={name}": 8, "/calendar/?view=day&date={day}": 11,
     "/patients/{patient}/checklist/": 24,
     "/api/v1/patients/{patient}/intakes": 4, "/api/v1/patients/{patient}/allergy-tests": 5,

@@ -84,6 +84,7 @@ BENCHES = bench/patient_search.py --patients 100000 && \
 	    $(BIN)/python bench/booking_contested.py --clients 16 --times 150 && \
 	    $(BIN)/python bench/audit_writes.py --writers 8 --events 400 && \
 	    $(BIN)/python bench/fhir_everything.py && \
+	    $(BIN)/python bench/billing.py --payments 10000 && \
 	    $(BIN)/python bench/load.py
 
 bench: install-dev

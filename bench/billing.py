@@ -19,7 +19,7 @@ from common import progress, setup_django, summary, timed, write
 setup_django()
 
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Sum  # noqa: E402
+from django.db.models import Max, Sum  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -102,7 +102,9 @@ def main() -> None:
     issue_statements = len(queries)
     issue_times = timed(issue, args.invoices)
 
-    bare_sequence = iter(range(10**6, 2 * 10**6))
+    # The bare rows go in a year of their own, numbered on from the last run's.
+    last = Invoice.objects.filter(clinic=clinic, year=1999).aggregate(m=Max("sequence"))["m"]
+    bare_sequence = iter(range((last or 0) + 1, 10**9))
 
     @transaction.atomic
     def bare_issue() -> None:

@@ -142,7 +142,7 @@ def test_the_cash_up_adds_the_days_payments_by_method(client_as, personas, sold)
     client.post(url, {"for": target, "amount": "30", "method": "cash", "refund": "on"})
     page = client.get("/billing/").content.decode()
     assert "£150.00" in page  # 100 + 80 − 30
-    assert "Every payment of the day" in page and sold["patient"].full_name in page
+    assert "The day's payments" in page and sold["patient"].full_name in page
     other = client_as(personas.outsider)  # another clinic's cash-up: not ours
     assert other.get("/billing/").status_code == 403
 

@@ -391,9 +391,9 @@ def package_sell(*, actor: Actor, patient: Patient, data: PackageSaleIn) -> Pack
                 money.split_in_instalments(item.price, data.instalments), strict=True), 1)])
     _issue(actor=actor, patient=patient, source=InvoiceSource.PACKAGE, package=package,
            lines=[Line(description=_("Course package: %(name)s") % {"name": item.name},
-                       quantity=1, unit_price=item.price,
-               vat_rate=item.vat_rate, price_item=item,
-               indication_id=(plan.indication_id if plan else item.indication_id))])
+                       quantity=1, unit_price=item.price, vat_rate=item.vat_rate,
+                       price_item=item,
+                       indication_id=plan.indication_id if plan else item.indication_id)])
     audit_record(actor=actor, action="package.sell", object_type="package",
                  object_id=package.pk, patient_id=patient.pk,
                  detail={"name": package.name, "sessions": package.sessions,

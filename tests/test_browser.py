@@ -534,6 +534,8 @@ def test_an_appointment_is_dragged_to_another_time_and_a_refused_drop_says_why(
     day = moments.local_day(booked.starts_at, personas.clinic)
     log_in(page, personas.reception.user.email)
     page.wait_for_url("**/desk/**")
+    # The whole day's grid on the screen: a drop lands where the user sees it.
+    page.set_viewport_size({"width": 1280, "height": 1400})
     page.goto(f"/calendar/?date={day.isoformat()}")
     block = page.locator(f".tg-appt[data-move='/appointments/{booked.pk}/']")
     columns = page.locator(".tg-col")

@@ -74,6 +74,8 @@ urlpatterns = [
     path("billing/packages/<int:package_id>/end/", billing_views.package_stop,
          name="package_end"),
     path("billing/fees/<int:fee_id>/waive/", billing_views.fee_waiver, name="fee_waive"),
+    path("billing/providers/<slug:code>/notify", billing_views.provider_notify,
+         name="provider_notify"),
     path("billing/appointments/<int:appointment_id>/invoice/",
          billing_views.appointment_invoice, name="appointment_invoice"),
     path("patients/<int:patient_id>/intake/", consult_views.intake_page, name="intake_page"),

@@ -99,7 +99,7 @@ WRITES_ONLY = {
     "billing/invoices/<int:invoice_id>/credit-note/", "billing/invoices/<int:invoice_id>/email/",
     "billing/packages/<int:package_id>/end/", "billing/prices/<int:price_id>/offer/",
     "patients/<int:patient_id>/account/invoices/", "patients/<int:patient_id>/account/packages/",
-    "patients/<int:patient_id>/account/payments/",
+    "patients/<int:patient_id>/account/payments/", "billing/providers/<slug:code>/notify",
     "api/v1/appointments/<int:appointment_id>/invoice", "api/v1/fees/<int:fee_id>/waive",
     "api/v1/invoices/<int:invoice_id>/credit-note", "api/v1/invoices/<int:invoice_id>/email",
     "api/v1/packages/<int:package_id>/end", "api/v1/patients/<int:patient_id>/invoices",

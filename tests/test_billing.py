@@ -312,3 +312,72 @@ def test_an_online_booking_asks_the_deposit_of_the_clinics_policy(personas, cata
     deposit = Deposit.objects.get()
     assert (deposit.amount, deposit.status, deposit.provider) == (Decimal("30.00"), "due",
                                                                   "clinic")
+
+
+class FakeCardProvider:
+    """A card provider's adapter, written as one would be: registered, and named in the
+    clinic's policy; booking is not touched."""
+
+    code = "fakecard"
+    label = "Fake card"
+    secret = b"test-secret"
+
+    def start(self, request):
+        from mesoclinic.billing.providers import PaymentStart
+
+        return PaymentStart(next="redirect", provider_reference=f"ch_{request.reference}",
+                            redirect_url=f"https://pay.example.test/{request.reference}")
+
+    def confirmation(self, *, body, headers):
+        import hashlib
+        import hmac
+        import json
+
+        from mesoclinic.billing.providers import Confirmation
+
+        expected = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("X-Signature", "")):
+            return None
+        event = json.loads(body)
+        return Confirmation(provider_reference=event["charge"],
+                            amount=Decimal(event["amount"]))
+
+
+def test_a_card_providers_adapter_takes_the_deposit_online_without_touching_booking(
+        personas, catalogue, client, monkeypatch):
+    import hashlib
+    import hmac
+    import json
+
+    from mesoclinic.billing import providers
+    from mesoclinic.booking.selectors import manage_token
+    from tests.test_booking import book_online, next_free
+
+    monkeypatch.setitem(providers.PROVIDERS, FakeCardProvider.code, FakeCardProvider())
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    set_billing_policy(clinic=personas.clinic, deposit_amount="25", provider="fakecard")
+    [slot, *_rest], _type = next_free(personas)
+    book_online(client, personas, slot.starts_at)
+    deposit = Deposit.objects.get()
+    assert (deposit.provider, deposit.payment_url) == (
+        "fakecard", f"https://pay.example.test/deposit-{deposit.pk}")
+    page = client.get(f"/booking/{manage_token(deposit.appointment)}/").content.decode()
+    assert f'href="https://pay.example.test/deposit-{deposit.pk}"' in page
+
+    body = json.dumps({"charge": f"ch_deposit-{deposit.pk}", "amount": "25.00"}).encode()
+    signature = hmac.new(FakeCardProvider.secret, body, hashlib.sha256).hexdigest()
+    forged = client.post("/billing/providers/fakecard/notify", body,
+                         content_type="application/json", HTTP_X_SIGNATURE="0" * 64)
+    assert forged.status_code == 400
+    for _twice in range(2):  # a provider may notify more than once
+        answer = client.post("/billing/providers/fakecard/notify", body,
+                             content_type="application/json", HTTP_X_SIGNATURE=signature)
+        assert answer.status_code == 200
+    [payment] = Payment.objects.all()
+    assert (payment.method, payment.amount, payment.deposit_id) == ("online",
+                                                                    Decimal("25.00"),
+                                                                    deposit.pk)
+    deposit.refresh_from_db()
+    assert deposit.status == "paid"
+    assert client.post("/billing/providers/nosuch/notify", b"{}",
+                       content_type="application/json").status_code == 404

@@ -278,6 +278,8 @@ class Deposit(models.Model):
     currency = models.CharField(max_length=3)
     provider = models.CharField(max_length=30)
     provider_reference = models.CharField(max_length=100, blank=True)
+    # Where the patient pays online (a card provider's page); blank: at the clinic.
+    payment_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=8, choices=DepositStatus.choices,
                               default=DepositStatus.DUE)
     created_at = models.DateTimeField(default=timezone.now)

@@ -10,6 +10,7 @@ the money online later confirms it, and billing records the payment
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -36,11 +37,23 @@ class PaymentStart:
     redirect_url: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    provider_reference: str
+    amount: Decimal
+
+
 class PaymentProvider(Protocol):
     code: str
     label: str
 
     def start(self, request: DepositRequest) -> PaymentStart: ...
+
+    def confirmation(self, *, body: bytes, headers: Mapping[str, str]
+                     ) -> Confirmation | None:
+        """The payment a provider's notification confirms, or None when the notification
+        is not the provider's own (its signature, checked here, does not match)."""
+        ...
 
 
 class PayAtClinic:
@@ -52,6 +65,10 @@ class PayAtClinic:
 
     def start(self, request: DepositRequest) -> PaymentStart:
         return PaymentStart(next="at_clinic", provider_reference=request.reference)
+
+    def confirmation(self, *, body: bytes, headers: Mapping[str, str]
+                     ) -> Confirmation | None:
+        return None  # nothing is paid online: reception records the payment at the desk
 
 
 PROVIDERS: dict[str, PaymentProvider] = {PayAtClinic.code: PayAtClinic()}

@@ -580,13 +580,28 @@ def deposit_ask(*, appointment: Appointment) -> Deposit | None:
         reference=f"deposit-{deposit.pk}", amount=amount, currency=policy.currency,
         description=appointment.type.name, patient_email=appointment.patient.email,
         return_url=settings.SITE_URL.rstrip("/") + reverse("home")))
-    Deposit.objects.filter(pk=deposit.pk).update(provider_reference=start.provider_reference)
+    Deposit.objects.filter(pk=deposit.pk).update(provider_reference=start.provider_reference,
+                                                 payment_url=start.redirect_url)
     deposit.provider_reference = start.provider_reference
-    deposit.start = start  # type: ignore[attr-defined]
+    deposit.payment_url = start.redirect_url
     audit_record(actor=None, clinic=clinic, action="deposit.ask", object_type="deposit",
                  object_id=deposit.pk, patient_id=appointment.patient_id,
                  detail={"amount": str(amount), "provider": provider.code})
     return deposit
+
+
+def deposit_notification(*, provider_code: str, body: bytes, headers: dict[str, str]
+                         ) -> Payment:
+    """A payment provider's notification: its adapter says which payment it confirms."""
+    provider = providers.PROVIDERS.get(provider_code)
+    if provider is None:
+        raise NotFound(_("No such payment provider."))
+    confirmed = provider.confirmation(body=body, headers=headers)
+    if confirmed is None:
+        raise InvalidInput(_("This notification is not the provider's."), field="signature")
+    return deposit_payment_confirm(provider=provider.code,
+                                   reference=confirmed.provider_reference,
+                                   amount=confirmed.amount)
 
 
 @transaction.atomic

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from pydantic import BaseModel
 
@@ -47,6 +48,7 @@ from mesoclinic.billing.selectors import (
 from mesoclinic.billing.services import (
     billing_policy_set,
     credit_note_issue,
+    deposit_notification,
     fee_waive,
     invoice_email,
     invoice_issue_for_care,
@@ -280,6 +282,21 @@ def ledger_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     return csv_response(filename=f"ledger-{first.isoformat()}-{last.isoformat()}.csv",
                         header=LEDGER_HEADER,
                         rows=ledger_rows(actor=actor, first=first, last=last))
+
+
+# Payment providers ---------------------------------------------------------------------
+
+
+@csrf_exempt  # a provider's server calls it; its adapter checks the signature instead
+@require_POST
+def provider_notify(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        payment = deposit_notification(provider_code=code, body=request.body,
+                                       headers=dict(request.headers))
+    except MesoclinicError as error:
+        return JsonResponse({"detail": error.message, "code": error.code},
+                            status=error.status)
+    return JsonResponse({"recorded": True, "payment": payment.pk})
 
 
 # The price list and the policy ---------------------------------------------------------

@@ -158,7 +158,62 @@ def demo_seed(*, patients_per_clinic: int = 15, seed: int = 2026) -> bool:
         # Hours first: the demo's courses are booked into them.
         _seed_booking(clinic, owner, rng)
         _seed_consultations(clinic, rng)
+        _seed_billing(clinic, owner)
     return True
+
+
+def _seed_billing(clinic: Clinic, owner: User) -> None:
+    """A price list at the country's standard VAT rate, the clinic's policy (legal details,
+    a deposit for online bookings, cancellation fees), and for the first patients with a
+    course a package sold for it, paid in part."""
+    from mesoclinic.billing.models import Invoice
+    from mesoclinic.billing.schemas import PackageSaleIn, PaymentIn, PolicyIn, PriceIn
+    from mesoclinic.billing.selectors import country_rules
+    from mesoclinic.billing.services import (
+        billing_policy_set,
+        package_sell,
+        payment_record,
+        price_save,
+    )
+    from mesoclinic.courses.models import TreatmentPlan
+
+    actor = Actor(user=owner, membership=Membership.objects.get(clinic=clinic, user=owner),
+                  ip="127.0.0.1")
+    french = clinic.country == "FR"
+    billing_policy_set(actor=actor, data=PolicyIn(
+        legal_name=f"{clinic.name} SAS" if french else f"{clinic.name} Ltd",
+        legal_details="SIRET 912 345 678 00015 · TVA FR32 912345678" if french
+        else "Company no. 12345678 · VAT GB 123 4567 89",
+        deposit_percent=Decimal("30"), late_cancel_fee=Decimal("30"),
+        no_show_fee=Decimal("50"), termination="refund"))
+    rate = country_rules(clinic.country).standard_rate
+    prices = [("appointment", "Consultation", "", "consultation", 1, "60"),
+              ("treatment", "Cellulite session" if not french else "Séance cellulite",
+               "cellulite", "", 1, "150"),
+              ("treatment", "Facial session" if not french else "Séance visage",
+               "facial-rejuvenation", "", 1, "180"),
+              ("package", "Facial course, 6 sessions" if not french
+               else "Cure visage, 6 séances", "facial-rejuvenation", "", 6, "960"),
+              ("package", "Cellulite course, 10 sessions" if not french
+               else "Cure cellulite, 10 séances", "cellulite", "", 10, "1350")]
+    items = {}
+    for kind, name, indication, appointment_kind, sessions, price in prices:
+        items[name] = price_save(actor=actor, data=PriceIn(
+            kind=kind, name=name, indication=indication, appointment_kind=appointment_kind,
+            sessions=sessions, price=Decimal(price), vat_rate=rate))
+    packages = {item.indication.code: item for item in items.values()
+                if item.kind == "package"}
+    for plan in (TreatmentPlan.objects.filter(clinic=clinic).select_related(
+            "patient", "indication").order_by("id")[:3]):
+        item = packages.get(plan.indication.code)
+        if item is None:
+            continue
+        package = package_sell(actor=actor, patient=plan.patient, data=PackageSaleIn(
+            price=item.pk, plan=plan.pk, instalments=3))
+        invoice = Invoice.objects.get(package=package)
+        payment_record(actor=actor, patient=plan.patient, data=PaymentIn(
+            amount=(item.price / 3).quantize(Decimal("0.01")), method="card",
+            invoice=invoice.pk))
 
 
 def _seed_booking(clinic: Clinic, owner: User, rng: random.Random) -> None:

@@ -381,3 +381,33 @@ def test_a_card_providers_adapter_takes_the_deposit_online_without_touching_book
     assert deposit.status == "paid"
     assert client.post("/billing/providers/nosuch/notify", b"{}",
                        content_type="application/json").status_code == 404
+
+
+def test_the_cash_up_and_instalments_follow_the_clinics_day_just_after_its_midnight(
+        db, clock):
+    from datetime import date
+
+    from mesoclinic.billing.selectors import cash_up
+
+    clinic = make_clinic(name="Ponsonby Skin", city="Auckland",
+                         timezone_name="Pacific/Auckland")
+    desk = actor_for(owner_membership(clinic))
+    patient = make_patient(clinic=clinic)
+    clock.current = datetime(2026, 12, 30, 11, 5, tzinfo=UTC)  # 00:05 on 31 December there
+    item = make_price(clinic=clinic, price="300", sessions=3)
+    package = package_sell(actor=desk, patient=patient,
+                           data=PackageSaleIn(price=item.pk, instalments=3))
+    assert [i.due_on for i in package.instalments.all()] == [
+        date(2026, 12, 31), date(2027, 1, 31), date(2027, 2, 28)]
+    pay(desk, patient, "100.00", invoice=Invoice.objects.get(package=package).pk)
+    assert cash_up(actor=desk, day=date(2026, 12, 31)).takings == Decimal("100.00")
+    assert cash_up(actor=desk, day=date(2026, 12, 30)).takings == 0
+    # The first instalment is paid; the second is due, not overdue, on its own day.
+    clock.current = datetime(2027, 1, 30, 11, 5, tzinfo=UTC)  # 00:05 on 31 January there
+    states = [v.state for v in patient_account(actor=desk, patient=patient).packages[0]
+              .instalments]
+    assert states == ["paid", "due", "due"]
+    clock.current += timedelta(days=1)  # 00:05 on 1 February: the second is late
+    states = [v.state for v in patient_account(actor=desk, patient=patient).packages[0]
+              .instalments]
+    assert states == ["paid", "overdue", "due"]

@@ -5,6 +5,7 @@ money through an ``access_*`` loader or a selector that audits it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -73,21 +74,26 @@ from mesoclinic.courses.selectors import patient_plans
 from mesoclinic.patients.selectors import access_patient
 
 
+def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> Any | None:
+    """Run a write; its refusal is said in words on the next page, and None returned."""
+    try:
+        result = write()
+    except MesoclinicError as error:
+        messages.error(request, error.message)
+        return None
+    messages.success(request, done)
+    return result
+
+
 def _form_write(request: HttpRequest, spec: type[BaseModel], data: dict[str, Any],
-                write: Any, done: str) -> bool:
-    """Validate a form against its spec and write it; each refusal is said in words."""
+                write: Callable[[Any], Any], done: str) -> Any | None:
+    """Validate a form against its spec, then write it: the written row, or None."""
     parsed, errors = parse_form(spec, data)
     if parsed is None:
         for field, texts in errors.items():
             messages.error(request, f"{field.replace('_', ' ').capitalize()}: {texts[0]}")
-        return False
-    try:
-        write(parsed)
-    except MesoclinicError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, done)
-    return True
+        return None
+    return _attempt(request, lambda: write(parsed), done)
 
 
 def _post(request: HttpRequest, *names: str) -> dict[str, Any]:
@@ -149,13 +155,11 @@ def payment_take(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 def manual_invoice(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
     line = _post(request, "description", "quantity", "unit_price", "vat_rate")
-    created: list[Any] = []
-    if _form_write(request, ManualInvoiceIn, {"lines": [line]},
-                   lambda data: created.append(invoice_issue_manual(
-                       actor=actor, patient=patient, data=data)),
-                   _("Invoice issued.")):
-        return redirect("invoice_detail", created[0].pk)
-    return _back_to_account(patient.pk)
+    invoice = _form_write(request, ManualInvoiceIn, {"lines": [line]},
+                          lambda data: invoice_issue_manual(actor=actor, patient=patient,
+                                                            data=data),
+                          _("Invoice issued."))
+    return redirect("invoice_detail", invoice.pk) if invoice else _back_to_account(patient.pk)
 
 
 @staff_view(MONEY_ROLES)
@@ -172,11 +176,9 @@ def package_stop(request: HttpRequest, actor: Actor, package_id: int) -> HttpRes
 @require_POST
 def fee_waiver(request: HttpRequest, actor: Actor, fee_id: int) -> HttpResponse:
     fee = access_fee(actor=actor, fee_id=fee_id)
-    try:
-        fee_waive(actor=actor, fee=fee, reason=request.POST.get("reason", ""))
-        messages.success(request, _("Fee waived."))
-    except MesoclinicError as error:
-        messages.error(request, error.message)
+    _attempt(request, lambda: fee_waive(actor=actor, fee=fee,
+                                        reason=request.POST.get("reason", "")),
+             _("Fee waived."))
     return _back_to_account(fee.patient_id)
 
 
@@ -185,13 +187,11 @@ def fee_waiver(request: HttpRequest, actor: Actor, fee_id: int) -> HttpResponse:
 def appointment_invoice(request: HttpRequest, actor: Actor, appointment_id: int
                         ) -> HttpResponse:
     appointment = access_appointment(actor=actor, appointment_id=appointment_id, audit=False)
-    try:
-        invoice = invoice_issue_for_care(actor=actor, appointment=appointment)
-    except MesoclinicError as error:
-        messages.error(request, error.message)
-        return redirect(request.POST.get("next") or "desk")
-    messages.success(request, _("Invoice issued."))
-    return redirect("invoice_detail", invoice.pk)
+    invoice = _attempt(request, lambda: invoice_issue_for_care(actor=actor,
+                                                              appointment=appointment),
+                       _("Invoice issued."))
+    return redirect("invoice_detail", invoice.pk) if invoice else \
+        redirect(request.POST.get("next") or "desk")
 
 
 # Invoices ------------------------------------------------------------------------------
@@ -220,25 +220,18 @@ def invoice_download(request: HttpRequest, actor: Actor, invoice_id: int) -> Htt
 @require_POST
 def credit_note(request: HttpRequest, actor: Actor, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(actor=actor, invoice_id=invoice_id, audit_action=None)
-    created: list[Any] = []
-    if _form_write(request, CreditNoteIn, _post(request, "reason", "amount"),
-                   lambda data: created.append(credit_note_issue(actor=actor, invoice=invoice,
-                                                                 data=data)),
-                   _("Credit note issued.")):
-        return redirect("invoice_detail", created[0].pk)
-    return redirect("invoice_detail", invoice.pk)
+    note = _form_write(request, CreditNoteIn, _post(request, "reason", "amount"),
+                       lambda data: credit_note_issue(actor=actor, invoice=invoice, data=data),
+                       _("Credit note issued."))
+    return redirect("invoice_detail", (note or invoice).pk)
 
 
 @staff_view(MONEY_ROLES)
 @require_POST
 def invoice_send(request: HttpRequest, actor: Actor, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(actor=actor, invoice_id=invoice_id, audit_action=None)
-    try:
-        invoice_email(actor=actor, invoice=invoice)
-        messages.success(request, _("The invoice is on its way to %(email)s.") % {
-            "email": invoice.patient.email})
-    except MesoclinicError as error:
-        messages.error(request, error.message)
+    _attempt(request, lambda: invoice_email(actor=actor, invoice=invoice),
+             _("The invoice is on its way to %(email)s.") % {"email": invoice.patient.email})
     return redirect("invoice_detail", invoice.pk)
 
 

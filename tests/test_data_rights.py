@@ -45,6 +45,7 @@ def patient_with_record(personas, clock):
 def test_the_patient_takes_away_everything_as_one_archive(client, personas, clock,
                                                          run_worker):
     patient = patient_with_record(personas, clock)
+    _package_paid_in_part(personas, patient)
     signed_in(client, run_worker)
     mail.outbox.clear()
     client.post(reverse("portal_data_copy", args=[patient.pk]))
@@ -73,8 +74,25 @@ def test_the_patient_takes_away_everything_as_one_archive(client, personas, cloc
     assert archive.read(document["photos"][0]["file"]).startswith(b"\xff\xd8")
     assert all(archive.read(c["file"]).startswith(b"%PDF") for c in document["consents"])
     Bundle.model_validate_json(archive.read("patient.fhir.json"))
+    billing = document["billing"]
+    assert (billing["balance"], billing["packages"][0]["sessions"]) == ("400.00", 6)
+    assert [p["amount"] for p in billing["payments"]] == ["200.00"]
+    assert archive.read(billing["invoices"][0]["file"]).startswith(b"%PDF")
     actions = set(AuditEvent.objects.filter(patient=patient).values_list("action", flat=True))
     assert {"data_request.create", "patient.export", "patient.export_download"} <= actions
+
+
+def _package_paid_in_part(personas, patient) -> None:
+    from mesoclinic.billing.models import Invoice
+    from mesoclinic.billing.schemas import PackageSaleIn, PaymentIn
+    from mesoclinic.billing.services import package_sell, payment_record
+    from tests.factories import actor_for, make_price
+
+    desk = actor_for(personas.reception)
+    item = make_price(clinic=personas.clinic, price="600", sessions=6)
+    package = package_sell(actor=desk, patient=patient, data=PackageSaleIn(price=item.pk))
+    payment_record(actor=desk, patient=patient, data=PaymentIn(
+        amount="200", method="card", invoice=Invoice.objects.get(package=package).pk))
 
 
 def test_the_published_schema_is_served(client):

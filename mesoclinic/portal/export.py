@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count
 
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn
+from mesoclinic.billing.models import Fee, Invoice, Package, Payment
+from mesoclinic.billing.pdf import invoice_pdf
+from mesoclinic.billing.selectors import billing_policy
 from mesoclinic.booking.models import Appointment
 from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.models import AllergyTest, Consent, IntakeSubmission, Photo
@@ -123,6 +127,35 @@ def patient_document(patient: Patient, photo_files: dict[int, str],
     }
 
 
+def _billing(patient: Patient, invoice_files: dict[int, str],
+             when: Callable[[Any], str | None]) -> dict[str, Any]:
+    invoices = [i for i in Invoice.objects.filter(patient=patient)
+                .select_related("corrects").order_by("issued_at", "id")]
+    payments = list(Payment.objects.filter(patient=patient).select_related("invoice")
+                    .order_by("at", "id"))
+    fees = list(Fee.objects.filter(patient=patient).order_by("created_at", "id"))
+    charged = sum((i.total for i in invoices), Decimal(0)) + sum(
+        (f.amount for f in fees if f.waived_at is None), Decimal(0))
+    return {
+        "currency": billing_policy(patient.clinic).currency,
+        "balance": str(charged - sum((p.amount for p in payments), Decimal(0))),
+        "invoices": [{"number": i.number, "kind": i.kind, "issued_at": when(i.issued_at),
+                      "corrects": i.corrects.number if i.corrects_id else None,
+                      "net": str(i.net), "vat": str(i.vat), "total": str(i.total),
+                      "file": invoice_files[i.pk]} for i in invoices],
+        "payments": [{"at": when(p.at), "method": p.method, "amount": str(p.amount),
+                      "invoice": p.invoice.number if p.invoice_id else None}
+                     for p in payments],
+        "packages": [{"name": k.name, "sessions": k.sessions, "used": k.used,
+                      "price": str(k.price), "status": k.status, "sold_at": when(k.sold_at)}
+                     for k in Package.objects.filter(patient=patient)
+                     .annotate(used=Count("uses")).order_by("sold_at", "id")],
+        "fees": [{"kind": f.kind, "amount": str(f.amount), "charged_at": when(f.created_at),
+                  "waived_at": when(f.waived_at), "waive_reason": f.waive_reason}
+                 for f in fees],
+    }
+
+
 def build_archive(patient: Patient, progress: Callable[[int], None]) -> bytes:
     """The zip, with its progress told as it goes (in %)."""
     buffer = io.BytesIO()
@@ -139,6 +172,13 @@ def build_archive(patient: Patient, progress: Callable[[int], None]) -> bytes:
         progress(20)
         archive.writestr("summary.pdf", treatment_summary_pdf(patient=patient))
         files.append("summary.pdf")
+        invoice_files = {}
+        for invoice in Invoice.objects.filter(patient=patient).select_related(
+                "clinic", "corrects", "patient"):
+            name = f"invoices/{invoice.number}.pdf"
+            archive.writestr(name, invoice_pdf(invoice))
+            invoice_files[invoice.pk] = name
+            files.append(name)
         progress(40)
         base = settings.SITE_URL.rstrip("/") + "/fhir/r4/"
         archive.writestr("patient.fhir.json", json.dumps(everything_bundle(
@@ -159,11 +199,14 @@ def build_archive(patient: Patient, progress: Callable[[int], None]) -> bytes:
             progress(50 + 45 * done // len(photos))
         document = patient_document(patient, photo_files, consent_files,
                                     ["patient.json", *files])
+        document["billing"] = _billing(patient, invoice_files,
+                                       lambda moment: _when(moment, patient))
         archive.writestr("patient.json", json.dumps(document, ensure_ascii=False, indent=1))
         archive.writestr("README.txt", (
             "Everything the clinic holds about you.\n"
             "patient.json: your record (schema: " + SCHEMA_URL + ").\n"
             "patient.fhir.json: the same record in the FHIR R4 standard, for another clinic "
             "or your doctor.\nconsents/ and summary.pdf: your signed consents and your "
-            "treatment summary.\nphotos/: your clinical photographs.\n"))
+            "treatment summary.\ninvoices/: your invoices and credit notes.\n"
+            "photos/: your clinical photographs.\n"))
     return buffer.getvalue()

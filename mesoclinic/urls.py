@@ -165,6 +165,8 @@ urlpatterns = [
          name="portal_consent"),
     path("me/<int:patient_id>/consents/<int:consent_id>.pdf", portal_views.consent_document,
          name="portal_consent_pdf"),
+    path("me/<int:patient_id>/invoices/<int:invoice_id>.pdf", portal_views.invoice_document,
+         name="portal_invoice_pdf"),
     path("me/<int:patient_id>/summary.pdf", portal_views.summary_document,
          name="portal_summary_pdf"),
     path("me/<int:patient_id>/data/", portal_views.data_copy, name="portal_data_copy"),

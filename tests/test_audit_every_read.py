@@ -338,6 +338,8 @@ def reads(w) -> dict[str, str]:
         "me/<int:patient_id>/appointments/<int:appointment_id>.ics":
             f"/me/{p}/appointments/{w['appointment'].pk}.ics",
         "patients/<int:patient_id>/account/": f"/patients/{p}/account/",
+        "me/<int:patient_id>/invoices/<int:invoice_id>.pdf":
+            f"/me/{p}/invoices/{w['invoice'].pk}.pdf",
         # The desk's money pages, opened by the clinic's owner.
         "billing/invoices/<int:invoice_id>/": f"/billing/invoices/{w['invoice'].pk}/",
         "billing/invoices/<int:invoice_id>/pdf/": f"/billing/invoices/{w['invoice'].pk}/pdf/",

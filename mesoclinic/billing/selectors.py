@@ -33,6 +33,7 @@ from mesoclinic.billing.money import ZERO, to_minor
 from mesoclinic.core import moments
 from mesoclinic.core.audit import audit_listing, audit_record
 from mesoclinic.core.context import Actor
+from mesoclinic.core.errors import NotFound
 from mesoclinic.core.models import Clinic
 from mesoclinic.core.roles import require_money_handler
 from mesoclinic.core.selectors import clinic_row
@@ -546,3 +547,41 @@ def clinic_invoices(*, actor: Actor, patient_id: int | None = None, limit: int =
     found = list(rows.order_by("-issued_at", "-id")[:limit])
     audit_listing(actor=actor, action="invoice.list", patient_ids=[i.patient_id for i in found])
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a patient reads of their own account in their space."""
+
+    currency: str
+    balance: Decimal
+    invoices: list[Invoice]
+    packages: list[Package]  # each with ``used``
+
+
+def patient_statement(*, patient: Patient) -> Statement | None:
+    """The patient's own account at their clinic, or None when nothing was ever billed."""
+    invoices = list(Invoice.objects.filter(patient=patient).select_related("corrects")
+                    .order_by("-issued_at", "-id"))
+    fees = Fee.objects.filter(patient=patient, waived_at__isnull=True).aggregate(
+        s=Sum("amount"))["s"] or ZERO
+    if not invoices and not fees:
+        return None
+    paid = Payment.objects.filter(patient=patient).aggregate(s=Sum("amount"))["s"] or ZERO
+    packages = list(Package.objects.filter(patient=patient).annotate(used=Count("uses"))
+                    .order_by("-sold_at", "-id"))
+    return Statement(currency=billing_policy(patient.clinic).currency,
+                     balance=sum((i.total for i in invoices), ZERO) + fees - paid,
+                     invoices=invoices, packages=packages)
+
+
+def own_invoice(*, patient: Patient, invoice_id: int, ip: str | None) -> Invoice:
+    """One of the patient's invoices, taken away as a PDF by the patient (audited)."""
+    invoice = Invoice.objects.filter(pk=invoice_id, patient=patient).select_related(
+        "clinic", "corrects", "patient").first()
+    if invoice is None:
+        raise NotFound(_("No such invoice."))
+    audit_record(actor=None, clinic=patient.clinic, ip=ip, action="invoice.pdf",
+                 object_type="invoice", object_id=invoice.pk, patient_id=patient.pk,
+                 detail={"by": "patient"})
+    return invoice

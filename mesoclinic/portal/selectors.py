@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from mesoclinic.aftercare.models import CheckIn
 from mesoclinic.aftercare.selectors import Advice, aftercare_for, checkin_token
+from mesoclinic.billing.selectors import Statement, patient_statement
 from mesoclinic.booking.models import HOLDING_STATUSES, Appointment
 from mesoclinic.booking.selectors import manage_token, patient_waitlist
 from mesoclinic.chart.selectors import progress_charts
@@ -88,6 +89,7 @@ class OwnSpace:
     consents: list[Consent]
     consent_choices: list[tuple[str, str, bool]] = field(default_factory=list)
     requests: list[Any] = field(default_factory=list)
+    account: Statement | None = None
 
 
 def own_space(*, patient: Patient) -> OwnSpace:
@@ -133,7 +135,8 @@ def own_space(*, patient: Patient) -> OwnSpace:
                for kind in SELF_SERVICE_CONSENTS]
     return OwnSpace(patient=patient, upcoming=upcoming, past=past, courses=courses,
                     checkins=checkins, charts=progress_charts(patient), consents=consents,
-                    consent_choices=choices, requests=patient_data_requests(patient=patient))
+                    consent_choices=choices, requests=patient_data_requests(patient=patient),
+                    account=patient_statement(patient=patient))
 
 
 def own_consent(*, patient: Patient, consent_id: int, ip: str | None) -> Consent:

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mesoclinic.billing.pdf import invoice_pdf
+from mesoclinic.billing.selectors import own_invoice
 from mesoclinic.booking.ics import appointment_ics
 from mesoclinic.booking.selectors import patient_waitlist
 from mesoclinic.booking.services import waitlist_join, waitlist_leave
@@ -180,6 +182,16 @@ def consent_document(request: HttpRequest, email: str, patient_id: int, consent_
     consent = own_consent(patient=patient, consent_id=consent_id, ip=client_ip(request))
     response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}.pdf"'
+    return response
+
+
+@patient_page
+def invoice_document(request: HttpRequest, email: str, patient_id: int, invoice_id: int
+                     ) -> HttpResponse:
+    patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
+    invoice = own_invoice(patient=patient, invoice_id=invoice_id, ip=client_ip(request))
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
     return response
 
 

@@ -11,8 +11,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from mesoclinic.billing.models import (
@@ -156,8 +158,7 @@ class InvoiceView:
 class Account:
     patient: Patient
     currency: str
-    charged: Decimal        # invoices and credit notes, and fees not waived
-    paid: Decimal           # payments less refunds
+    balance: Decimal  # what the patient owes (negative: their credit): patient_balance
     invoices: list[InvoiceView]
     credit_notes: list[Invoice]
     payments: list[Payment]
@@ -165,10 +166,6 @@ class Account:
     fees: list[Fee]
     deposits: list[Deposit]
 
-    @property
-    def balance(self) -> Decimal:
-        """What the patient owes (negative: what the clinic owes them, their credit)."""
-        return self.charged - self.paid
 
 
 def _paid_by_invoice(invoice_ids: list[int]) -> dict[int, Decimal]:
@@ -227,24 +224,36 @@ def patient_account(*, actor: Actor, patient: Patient, audit: bool = True) -> Ac
                      object_id=patient.pk, patient_id=patient.pk)
     return Account(
         patient=patient, currency=billing_policy(actor.clinic).currency,
-        charged=sum((i.total for i in invoices), ZERO)
-        + sum((f.amount for f in fees if f.waived_at is None), ZERO),
-        paid=sum((p.amount for p in payments), ZERO),
+        balance=patient_balance(patient_id=patient.pk, clinic_id=actor.clinic_id),
         invoices=[InvoiceView(invoice=i, credited=credited[i.pk], paid=paid_by_invoice[i.pk])
                   for i in invoices if not i.corrects_id],
         credit_notes=[i for i in invoices if i.corrects_id],
         payments=payments, packages=views, fees=fees, deposits=deposits)
 
 
+def _total(rows: QuerySet[Any], field: str) -> Coalesce:
+    """The sum of one patient's rows, as a subquery of the patient's row (0 without any)."""
+    return Coalesce(Subquery(rows.filter(patient_id=OuterRef("pk")).order_by()
+                             .values("patient_id").annotate(total=Sum(field))
+                             .values("total")[:1]),
+                    Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
 def patient_balance(*, patient_id: int, clinic_id: int) -> Decimal:
-    """The balance alone, in three sums: for the desk and the services' checks."""
-    charged = Invoice.objects.filter(patient_id=patient_id, clinic_id=clinic_id).aggregate(
-        s=Sum("total"))["s"] or ZERO
-    fees = Fee.objects.filter(patient_id=patient_id, clinic_id=clinic_id,
-                              waived_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
-    paid = Payment.objects.filter(patient_id=patient_id, clinic_id=clinic_id).aggregate(
-        s=Sum("amount"))["s"] or ZERO
-    return charged + fees - paid
+    """What a patient owes the clinic (negative: their credit), in one statement: every
+    invoice and credit note, and every fee not waived, less every payment and refund. The
+    one definition of a balance, for the account, the space, the export and the payments'
+    checks."""
+    found = Patient.objects.filter(pk=patient_id, clinic_id=clinic_id).annotate(
+        charged=_total(Invoice.objects.filter(clinic_id=clinic_id), "total"),
+        fees=_total(Fee.objects.filter(clinic_id=clinic_id, waived_at__isnull=True),
+                    "amount"),
+        paid=_total(Payment.objects.filter(clinic_id=clinic_id), "amount"),
+    ).values("charged", "fees", "paid").first()
+    if found is None:
+        return ZERO
+    # SQLite hands back sums as numbers of its own: to the minor unit again.
+    return to_minor(found["charged"] + found["fees"] - found["paid"])
 
 
 def invoice_outstanding(invoice: Invoice) -> tuple[Decimal, Decimal]:
@@ -563,15 +572,12 @@ def patient_statement(*, patient: Patient) -> Statement | None:
     """The patient's own account at their clinic, or None when nothing was ever billed."""
     invoices = list(Invoice.objects.filter(patient=patient).select_related("corrects")
                     .order_by("-issued_at", "-id"))
-    fees = Fee.objects.filter(patient=patient, waived_at__isnull=True).aggregate(
-        s=Sum("amount"))["s"] or ZERO
-    if not invoices and not fees:
+    balance = patient_balance(patient_id=patient.pk, clinic_id=patient.clinic_id)
+    if not invoices and not balance:
         return None
-    paid = Payment.objects.filter(patient=patient).aggregate(s=Sum("amount"))["s"] or ZERO
     packages = list(Package.objects.filter(patient=patient).annotate(used=Count("uses"))
                     .order_by("-sold_at", "-id"))
-    return Statement(currency=billing_policy(patient.clinic).currency,
-                     balance=sum((i.total for i in invoices), ZERO) + fees - paid,
+    return Statement(currency=billing_policy(patient.clinic).currency, balance=balance,
                      invoices=invoices, packages=packages)
 
 

@@ -18,7 +18,7 @@ from django.db.models import Count
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn
 from mesoclinic.billing.models import Fee, Invoice, Package, Payment
 from mesoclinic.billing.pdf import invoice_pdf
-from mesoclinic.billing.selectors import billing_policy
+from mesoclinic.billing.selectors import billing_policy, patient_balance
 from mesoclinic.booking.models import Appointment
 from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.models import AllergyTest, Consent, IntakeSubmission, Photo
@@ -134,11 +134,9 @@ def _billing(patient: Patient, invoice_files: dict[int, str],
     payments = list(Payment.objects.filter(patient=patient).select_related("invoice")
                     .order_by("at", "id"))
     fees = list(Fee.objects.filter(patient=patient).order_by("created_at", "id"))
-    charged = sum((i.total for i in invoices), Decimal(0)) + sum(
-        (f.amount for f in fees if f.waived_at is None), Decimal(0))
     return {
         "currency": billing_policy(patient.clinic).currency,
-        "balance": str(charged - sum((p.amount for p in payments), Decimal(0))),
+        "balance": str(patient_balance(patient_id=patient.pk, clinic_id=patient.clinic_id)),
         "invoices": [{"number": i.number, "kind": i.kind, "issued_at": when(i.issued_at),
                       "corrects": i.corrects.number if i.corrects_id else None,
                       "net": str(i.net), "vat": str(i.vat), "total": str(i.total),

@@ -411,3 +411,39 @@ def test_the_cash_up_and_instalments_follow_the_clinics_day_just_after_its_midni
     states = [v.state for v in patient_account(actor=desk, patient=patient).packages[0]
               .instalments]
     assert states == ["paid", "overdue", "due"]
+
+
+def test_each_later_instalment_is_reminded_three_days_before_unless_paid(personas, clock):
+    from datetime import date
+
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from mesoclinic.billing.models import Instalment
+    from mesoclinic.billing.services import instalment_reminder_send
+
+    clinic = personas.clinic  # Europe/Paris
+    clock.current = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 December there
+    desk = actor_for(personas.reception)
+    patient = make_patient(clinic=clinic, email="zoe@example.com", language="fr")
+    item = make_price(clinic=clinic, name="Cure cellulite", price="600", sessions=6)
+    package = package_sell(actor=desk, patient=patient,
+                           data=PackageSaleIn(price=item.pk, instalments=3))
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_instalment_reminder")
+    # 09:00 in Paris (08:00 UTC in winter), three days before 1 January and 1 February.
+    assert sorted(r.run_after for r in queued) == [
+        datetime(2026, 12, 29, 8, tzinfo=UTC), datetime(2027, 1, 29, 8, tzinfo=UTC)]
+    second, third = Instalment.objects.filter(package=package, number__gt=1)
+    assert second.due_on == date(2027, 1, 1)
+
+    invoice = Invoice.objects.get(package=package)
+    pay(desk, patient, "250.00", invoice=invoice.pk)  # the first, and part of the second
+    assert instalment_reminder_send(instalment_id=second.pk)
+    message = mail.outbox[-1]
+    assert message.to == ["zoe@example.com"]
+    assert message.subject.startswith("Votre échéance du 1 ") and "2027" in message.subject
+    assert "150,00" in message.body  # what is left to pay on it
+    pay(desk, patient, "150.00", invoice=invoice.pk)
+    assert not instalment_reminder_send(instalment_id=second.pk)  # paid since
+    package_end(actor=desk, package=package, data=PackageEndIn(reason="Stopped"))
+    assert not instalment_reminder_send(instalment_id=third.pk)  # the package ended

@@ -4,6 +4,7 @@ issued row says about money: corrections are new rows (credit notes, refunds, wa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -384,11 +385,13 @@ def package_sell(*, actor: Actor, patient: Patient, data: PackageSaleIn) -> Pack
         name=item.name, sessions=item.sessions, price=item.price, vat_rate=item.vat_rate,
         sold_at=now, sold_by=actor.user)
     if data.instalments > 1:
-        Instalment.objects.bulk_create([
+        instalments = Instalment.objects.bulk_create([
             Instalment(package=package, number=n, due_on=day, amount=amount)
             for n, (day, amount) in enumerate(zip(
                 money.instalment_days(moments.local_day(now, actor.clinic), data.instalments),
                 money.split_in_instalments(item.price, data.instalments), strict=True), 1)])
+        if patient.email:
+            _queue_instalment_reminders(package, instalments)
     _issue(actor=actor, patient=patient, source=InvoiceSource.PACKAGE, package=package,
            lines=[Line(description=_("Course package: %(name)s") % {"name": item.name},
                        quantity=1, unit_price=item.price, vat_rate=item.vat_rate,
@@ -399,6 +402,58 @@ def package_sell(*, actor: Actor, patient: Patient, data: PackageSaleIn) -> Pack
                  detail={"name": package.name, "sessions": package.sessions,
                          "price": str(package.price), "instalments": data.instalments})
     return package
+
+
+# An instalment's reminder goes this many days before it is due, at this hour, clinic time.
+REMINDER_DAYS_BEFORE = 3
+REMINDER_HOUR = 9
+
+
+def _queue_instalment_reminders(package: Package, instalments: list[Instalment]) -> None:
+    """Queued with the sale, in its transaction: a reminder before each later instalment
+    (the first is due the day of the sale)."""
+    from mesoclinic.billing.tasks import send_instalment_reminder
+
+    now = clock.now()
+    for instalment in instalments:
+        when = moments.local_midnight(
+            instalment.due_on - timedelta(days=REMINDER_DAYS_BEFORE), package.clinic
+        ) + timedelta(hours=REMINDER_HOUR)
+        if instalment.number > 1 and when > now:
+            send_instalment_reminder.using(run_after=when).enqueue(instalment.pk)
+
+
+def instalment_reminder_send(*, instalment_id: int) -> bool:
+    """Sent by the worker: skipped when the instalment is paid by then (the package's
+    payments, read in order), or the package was ended."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    instalment = Instalment.objects.select_related(
+        "package__patient", "package__clinic").filter(pk=instalment_id).first()
+    if instalment is None:
+        return False
+    package = instalment.package
+    invoice = Invoice.objects.filter(package=package, corrects__isnull=True).first()
+    if package.status == PackageStatus.ENDED or invoice is None or not package.patient.email:
+        return False
+    _outstanding, paid = invoice_outstanding(invoice)
+    due_by_then = sum((i.amount for i in package.instalments.all()
+                       if i.number <= instalment.number), money.ZERO)
+    left = min(due_by_then - paid, instalment.amount)
+    if left <= 0:
+        return False
+    policy = billing_policy(package.clinic)
+    with override(patient_language(package.patient, package.clinic)):
+        body = render_to_string("billing/instalment_email.txt", {
+            "package": package, "instalment": instalment, "left": left,
+            "count": package.instalments.count(), "currency": policy.currency,
+            "clinic": package.clinic})
+        subject = _("Your instalment due on %(day)s") % {
+            "day": moments.day_text(instalment.due_on, "date")}
+    EmailMessage(subject=f"{subject} · {package.clinic.name}", body=body,
+                 to=[package.patient.email]).send()
+    return True
 
 
 def package_credit_use(*, session: Session, actor: Actor | None = None) -> CreditUse | None:

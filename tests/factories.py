@@ -243,8 +243,7 @@ def book_consultation(*, clinic: Clinic, member: Membership, days_ahead: int = 1
 
 
 def make_price(*, clinic: Clinic, kind: str = "package", name: str = "", price: str = "600",
-               sessions: int = 6, vat_rate: str = "20", indication: str = "",
-               appointment_kind: str = ""):
+               sessions: int = 6, vat_rate: str = "20", indication: str = ""):
     """A price of the clinic's list, set by its owner."""
     from decimal import Decimal
 
@@ -253,8 +252,7 @@ def make_price(*, clinic: Clinic, kind: str = "package", name: str = "", price: 
 
     return price_save(actor=actor_for(owner_membership(clinic)), data=PriceIn(
         kind=kind, name=name or f"{kind.title()} {next(_counter)}", price=Decimal(price),
-        sessions=sessions, vat_rate=Decimal(vat_rate), indication=indication,
-        appointment_kind=appointment_kind))
+        sessions=sessions, vat_rate=Decimal(vat_rate), indication=indication))
 
 
 def set_billing_policy(*, clinic: Clinic, **fields: Any):

@@ -304,8 +304,10 @@ def test_an_online_booking_asks_the_deposit_of_the_clinics_policy(personas, cata
 
     open_clinic_for_booking(personas.clinic, personas.practitioner)
     set_billing_policy(clinic=personas.clinic, deposit_percent="50")
-    make_price(clinic=personas.clinic, kind="appointment", name="Consultation",
-               price="60", appointment_kind="consultation")
+    from mesoclinic.booking.models import AppointmentType
+
+    AppointmentType.objects.filter(clinic=personas.clinic, kind="consultation").update(
+        price="60")
     [slot, *_rest], _type = next_free(personas)
     response = book_online(client, personas, slot.starts_at)
     assert response.status_code == 302

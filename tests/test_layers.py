@@ -23,7 +23,7 @@ LAYER_NAMES = ["pure", "data", "reads", "writes", "web", "top"]
 # Pure modules take plain values and import nothing of ours but other pure modules.
 PURE_MODULES = {
     "core.clock", "core.errors", "core.languages", "core.rows", "core.csv_export",
-    "core.links", "core.timeline", "core.retention",
+    "core.links", "core.timeline", "core.retention", "core.countries",
     "safety.rules", "courses.schedule", "courses.zones", "outcomes.stats",
     "outcomes.photo_analysis", "booking.slots", "booking.gazetteer", "booking.grid",
     "aftercare.escalation",

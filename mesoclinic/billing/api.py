@@ -60,7 +60,6 @@ class PriceOut(Schema):
     kind: str
     name: str
     indication: str | None
-    appointment_kind: str | None
     sessions: int
     price: Decimal
     vat_rate: Decimal
@@ -69,10 +68,6 @@ class PriceOut(Schema):
     @staticmethod
     def resolve_indication(obj: PriceItem) -> str | None:
         return obj.indication.code if obj.indication else None
-
-    @staticmethod
-    def resolve_appointment_kind(obj: PriceItem) -> str | None:
-        return obj.appointment_type.kind if obj.appointment_type else None
 
 
 @router.get("/prices", response={200: list[PriceOut], **ERRORS},

@@ -12,8 +12,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mesoclinic.booking.models import Appointment, AppointmentType
+from mesoclinic.booking.models import Appointment
 from mesoclinic.catalog.models import Indication
+from mesoclinic.core.countries import currency_of
 from mesoclinic.core.models import Clinic
 from mesoclinic.courses.models import Session, TreatmentPlan
 from mesoclinic.patients.models import Patient
@@ -34,7 +35,6 @@ class BillingPolicy(models.Model):
     A clinic without a row has the defaults (``billing.selectors.billing_policy``)."""
 
     clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="+")
-    currency = models.CharField(_("currency"), max_length=3)
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     # Registration and tax numbers as the country requires them on an invoice (SIRET and
     # VAT number in France, company and VAT registration numbers in the UK).
@@ -51,26 +51,30 @@ class BillingPolicy(models.Model):
     provider = models.CharField(_("online deposits"), max_length=30, default="clinic")
     updated_at = models.DateTimeField(default=timezone.now)
 
+    @property
+    def currency(self) -> str:
+        """The clinic's country's (invoices and deposits keep the one they were made in)."""
+        return currency_of(self.clinic.country)
+
 
 class PriceKind(models.TextChoices):
     TREATMENT = "treatment", _("Treatment session")
-    APPOINTMENT = "appointment", _("Appointment")
     PACKAGE = "package", _("Course package")
     OTHER = "other", _("Other")
 
 
 class PriceItem(models.Model):
-    """One line of the price list. A treatment's price is per session of an indication; an
-    appointment's is for an appointment type; a package is ``sessions`` sessions (of an
-    indication, or any) at one price. A price is retired, never deleted: invoices name it."""
+    """One line of the price list. A treatment's price is per session of an indication (or
+    of any); a package is ``sessions`` sessions (of an indication, or any) at one price. An
+    appointment's price is its type's (booking.AppointmentType.price), in one place for the
+    public pages, the booking form and its invoice. A price is retired, never deleted:
+    invoices name it."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=12, choices=PriceKind.choices)
     name = models.CharField(_("name"), max_length=150)
     indication = models.ForeignKey(Indication, on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+")
-    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT,
-                                         null=True, blank=True, related_name="+")
     sessions = models.PositiveSmallIntegerField(_("sessions"), default=1)
     price = money_field(_("price, VAT included"))
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)

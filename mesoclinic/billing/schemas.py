@@ -39,13 +39,11 @@ class PolicyIn(BaseModel):
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["treatment", "appointment", "package", "other"]
+    kind: Literal["treatment", "package", "other"]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=150)]
     indication: str = Field(default="", max_length=60,
                             description="Catalogue code of the indication; blank: any")
-    appointment_kind: str = Field(default="", max_length=15,
-                                  description="For an appointment's price: its kind")
     sessions: int = Field(default=1, ge=1, le=30)
     price: Amount
     vat_rate: Rate

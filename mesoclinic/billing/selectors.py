@@ -4,13 +4,10 @@ cash-up, revenue, and the accountant's ledger."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -41,40 +38,11 @@ from mesoclinic.core.roles import require_money_handler
 from mesoclinic.core.selectors import clinic_row
 from mesoclinic.patients.models import Patient
 
-COUNTRIES = Path(__file__).resolve().parent / "data" / "countries.json"
-
-
-@dataclass(frozen=True, slots=True)
-class CountryRules:
-    currency: str
-    standard: str
-    rates: dict[str, Decimal]  # name → percent
-
-    @property
-    def standard_rate(self) -> Decimal:
-        return self.rates[self.standard]
-
-
-@cache
-def _countries() -> dict[str, CountryRules]:
-    data = json.loads(COUNTRIES.read_text())
-    return {code: CountryRules(currency=entry["currency"], standard=entry["standard"],
-                               rates={k: Decimal(v) for k, v in entry["rates"].items()})
-            for code, entry in data.items() if not code.startswith("_comment")}
-
-
-def country_rules(country: str) -> CountryRules:
-    """The currency and VAT rates of the clinic's country (data: billing/data)."""
-    countries = _countries()
-    return countries.get(country.upper()) or countries["_default"]
-
 
 def billing_policy(clinic: Clinic) -> BillingPolicy:
     """The clinic's policy, or the defaults (nothing charged, unused sessions refunded,
     deposits taken at the clinic) for one that has not set it."""
-    found = BillingPolicy.objects.filter(clinic=clinic).first()
-    if found is None:
-        found = BillingPolicy(clinic=clinic, currency=country_rules(clinic.country).currency)
+    found = BillingPolicy.objects.filter(clinic=clinic).first() or BillingPolicy()
     found.clinic = clinic
     return found
 
@@ -90,8 +58,7 @@ def deposit_due_for(*, policy: BillingPolicy, price: Decimal | None) -> Decimal:
 
 
 def price_list(*, clinic: Clinic, offered_only: bool = False) -> list[PriceItem]:
-    rows = PriceItem.objects.filter(clinic=clinic).select_related("indication",
-                                                                  "appointment_type")
+    rows = PriceItem.objects.filter(clinic=clinic).select_related("indication")
     if offered_only:
         rows = rows.filter(active=True)
     return list(rows)
@@ -102,13 +69,11 @@ def access_price(*, actor: Actor, price_id: int) -> PriceItem:
                       missing=_("No such price."))
 
 
-def price_for(*, clinic: Clinic, kind: str, indication_id: int | None = None,
-              appointment_type_id: int | None = None) -> PriceItem | None:
-    """The offered price of a treatment (for its indication, else the clinic's general
-    treatment price) or of an appointment type."""
-    rows = PriceItem.objects.filter(clinic=clinic, kind=kind, active=True)
-    if kind == PriceKind.APPOINTMENT:
-        return rows.filter(appointment_type_id=appointment_type_id).order_by("-id").first()
+def price_for(*, clinic: Clinic, indication_id: int | None) -> PriceItem | None:
+    """The offered price of a treatment session: for its indication, else the clinic's
+    general treatment price. (An appointment's price is its type's, set with the
+    clinic's availability.)"""
+    rows = PriceItem.objects.filter(clinic=clinic, kind=PriceKind.TREATMENT, active=True)
     specific = rows.filter(indication_id=indication_id).order_by("-id").first() \
         if indication_id else None
     return specific or rows.filter(indication__isnull=True).order_by("-id").first()
@@ -530,32 +495,15 @@ class BookingTerms:
     pay_at_clinic: bool
 
 
-def booking_terms(*, clinic: Clinic, appointment_type_id: int, type_price: Decimal | None
-                  ) -> BookingTerms:
+def booking_terms(*, clinic: Clinic, price: Decimal | None) -> BookingTerms:
     from mesoclinic.billing.providers import PayAtClinic
 
     policy = billing_policy(clinic)
-    item = price_for(clinic=clinic, kind=PriceKind.APPOINTMENT,
-                     appointment_type_id=appointment_type_id)
-    price = item.price if item else type_price
     return BookingTerms(currency=policy.currency, price=price,
                         deposit=deposit_due_for(policy=policy, price=price),
                         late_cancel_fee=policy.late_cancel_fee,
                         no_show_fee=policy.no_show_fee,
                         pay_at_clinic=policy.provider == PayAtClinic.code)
-
-
-def clinic_invoices(*, actor: Actor, patient_id: int | None = None, limit: int = 200
-                    ) -> list[Invoice]:
-    """The clinic's newest invoices and credit notes (one patient's, with ``patient_id``),
-    for the desk; the listing names every patient shown."""
-    require_money_handler(actor.role)
-    rows = Invoice.objects.filter(clinic_id=actor.clinic_id).select_related("corrects")
-    if patient_id is not None:
-        rows = rows.filter(patient_id=patient_id)
-    found = list(rows.order_by("-issued_at", "-id")[:limit])
-    audit_listing(actor=actor, action="invoice.list", patient_ids=[i.patient_id for i in found])
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,3 +539,16 @@ def own_invoice(*, patient: Patient, invoice_id: int, ip: str | None) -> Invoice
                  object_type="invoice", object_id=invoice.pk, patient_id=patient.pk,
                  detail={"by": "patient"})
     return invoice
+
+
+def clinic_invoices(*, actor: Actor, patient_id: int | None = None, limit: int = 200
+                    ) -> list[Invoice]:
+    """The clinic's newest invoices and credit notes (one patient's, with ``patient_id``),
+    for the desk; the listing names every patient shown."""
+    require_money_handler(actor.role)
+    rows = Invoice.objects.filter(clinic_id=actor.clinic_id).select_related("corrects")
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    found = list(rows.order_by("-issued_at", "-id")[:limit])
+    audit_listing(actor=actor, action="invoice.list", patient_ids=[i.patient_id for i in found])
+    return found

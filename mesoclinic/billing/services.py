@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -49,17 +50,17 @@ from mesoclinic.billing.selectors import (
     access_price,
     active_package_for,
     billing_policy,
-    country_rules,
     deposit_due_for,
     invoice_outstanding,
     patient_balance,
     price_for,
 )
-from mesoclinic.booking.models import Appointment, AppointmentKind, AppointmentType
+from mesoclinic.booking.models import Appointment, AppointmentKind
 from mesoclinic.catalog.models import Indication
 from mesoclinic.core import clock, moments
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
+from mesoclinic.core.countries import country_rules
 from mesoclinic.core.errors import Conflict, InvalidInput, NotFound
 from mesoclinic.core.languages import patient_language
 from mesoclinic.core.models import Clinic
@@ -104,17 +105,9 @@ def _price_fields(actor: Actor, data: PriceIn) -> dict[str, object]:
         indication = Indication.objects.filter(code=data.indication).first()
         if indication is None:
             raise InvalidInput(_("No such indication in the catalogue."), field="indication")
-    appointment_type = None
-    if data.kind == PriceKind.APPOINTMENT:
-        appointment_type = AppointmentType.objects.filter(
-            clinic_id=actor.clinic_id, kind=data.appointment_kind).first()
-        if appointment_type is None:
-            raise InvalidInput(_("Choose the kind of appointment this price is for."),
-                               field="appointment_kind")
     if data.kind == PriceKind.PACKAGE and data.sessions < 2:
         raise InvalidInput(_("A package holds two sessions or more."), field="sessions")
     return {"kind": data.kind, "name": data.name, "indication": indication,
-            "appointment_type": appointment_type,
             "sessions": data.sessions if data.kind == PriceKind.PACKAGE else 1,
             "price": data.price, "vat_rate": data.vat_rate}
 
@@ -231,25 +224,24 @@ def invoice_issue_manual(*, actor: Actor, patient: Patient, data: ManualInvoiceI
 def _already_invoiced(**care: object) -> bool:
     """An appointment or a session is invoiced once, unless that invoice was credited in
     full since."""
-    for invoice in Invoice.objects.filter(corrects__isnull=True, **care):
-        outstanding, paid = invoice_outstanding(invoice)
-        if outstanding + paid != 0:
-            return True
-    return False
+    return Invoice.objects.filter(corrects__isnull=True, **care).annotate(
+        left=F("total") + Coalesce(Sum("credit_notes__total"), Value(money.ZERO),
+                                   output_field=DecimalField(max_digits=14, decimal_places=2))
+    ).exclude(left=0).exists()
 
 
 @transaction.atomic
 def invoice_issue_for_care(*, actor: Actor, appointment: Appointment | None = None,
                            session: Session | None = None) -> Invoice:
-    """The invoice of an appointment or of a course session, at the price-list's price:
-    a treatment's price for its indication, another appointment's for its type. A session
-    paid by a package credit is not invoiced again."""
+    """The invoice of an appointment or of a course session: a treatment at the price
+    list's price for its indication (else the appointment type's), any other appointment
+    at its type's price. A session paid by a package credit is not invoiced again."""
     require_money_handler(actor.role)
     if appointment is not None and session is None and appointment.session_id:
         session = appointment.session
-    subject = session or appointment
-    assert subject is not None
-    patient = subject.patient
+    if appointment is None and session is None:
+        raise InvalidInput(_("Choose the appointment or the session to invoice."),
+                           field="appointment")
     if session is not None and CreditUse.objects.filter(session=session).exists():
         raise Conflict(_("This session was paid by a package credit."), code="package-credit")
     if session is not None and session.status != SessionStatus.COMPLETED:
@@ -258,31 +250,27 @@ def invoice_issue_for_care(*, actor: Actor, appointment: Appointment | None = No
                             {"appointment": appointment})):
         raise Conflict(_("This is invoiced already: correct that invoice with a credit note "
                          "instead."), code="invoiced")
-    practitioner_id = (session.practitioner_id if session else None) or (
-        appointment.practitioner_id if appointment else None)
-    if session is not None or (appointment and appointment.kind == AppointmentKind.TREATMENT):
-        indication_id = session.plan.indication_id if session else None
-        item = price_for(clinic=actor.clinic, kind=PriceKind.TREATMENT,
-                         indication_id=indication_id)
+    if session is not None:
+        patient, practitioner_id = session.patient, session.practitioner_id
+        when, indication_id = session.started_at or clock.now(), session.plan.indication_id
     else:
-        indication_id = None
-        item = price_for(clinic=actor.clinic, kind=PriceKind.APPOINTMENT,
-                         appointment_type_id=appointment.type_id)  # type: ignore[union-attr]
-    if item is None and appointment is not None and appointment.type.price:
-        line = Line(description=appointment.type.name, quantity=1,
-                    unit_price=appointment.type.price,
-                    vat_rate=country_rules(actor.clinic.country).standard_rate,
-                    practitioner_id=practitioner_id, indication_id=indication_id)
-    elif item is None:
-        raise InvalidInput(_("There is no price for this yet: add it to the price list."),
-                           field="price")
-    else:
-        day = moments.day_text(moments.local_day(
-            session.started_at or clock.now() if session else appointment.starts_at,
-            actor.clinic))
+        patient, practitioner_id = appointment.patient, appointment.practitioner_id
+        when, indication_id = appointment.starts_at, None
+    treatment = session is not None or appointment.kind == AppointmentKind.TREATMENT
+    item = price_for(clinic=actor.clinic, indication_id=indication_id) if treatment else None
+    day = moments.day_text(moments.local_day(when, actor.clinic))
+    if item is not None:
         line = Line(description=f"{item.name} — {day}", quantity=1, unit_price=item.price,
                     vat_rate=item.vat_rate, price_item=item, practitioner_id=practitioner_id,
                     indication_id=indication_id or item.indication_id)
+    elif appointment is not None and appointment.type.price:
+        line = Line(description=f"{appointment.type.name} — {day}", quantity=1,
+                    unit_price=appointment.type.price,
+                    vat_rate=country_rules(actor.clinic.country).standard_rate,
+                    practitioner_id=practitioner_id, indication_id=indication_id)
+    else:
+        raise InvalidInput(_("There is no price for this yet: add it to the price list."),
+                           field="price")
     return _issue(actor=actor, patient=patient, lines=[line],
                   source=InvoiceSource.SESSION if session else InvoiceSource.APPOINTMENT,
                   appointment=appointment, session=session)
@@ -620,10 +608,7 @@ def deposit_ask(*, appointment: Appointment) -> Deposit | None:
     provider (run inside the booking: booking.signals)."""
     clinic = appointment.clinic
     policy = billing_policy(clinic)
-    item = price_for(clinic=clinic, kind=PriceKind.APPOINTMENT,
-                     appointment_type_id=appointment.type_id)
-    price = item.price if item else appointment.type.price
-    amount = deposit_due_for(policy=policy, price=price)
+    amount = deposit_due_for(policy=policy, price=appointment.type.price)
     if amount <= 0:
         return None
     provider = providers.provider_for(policy.provider)

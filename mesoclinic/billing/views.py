@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from pydantic import BaseModel
 
-from mesoclinic.billing.models import FeeKind, PaymentMethod, PriceKind, Termination
+from mesoclinic.billing.models import PaymentMethod, PriceKind, Termination
 from mesoclinic.billing.pdf import invoice_pdf
 from mesoclinic.billing.providers import PROVIDERS
 from mesoclinic.billing.schemas import (
@@ -38,7 +38,6 @@ from mesoclinic.billing.selectors import (
     access_price,
     billing_policy,
     cash_up,
-    country_rules,
     invoice_lines,
     invoice_outstanding,
     ledger_rows,
@@ -60,11 +59,11 @@ from mesoclinic.billing.services import (
     price_offer_set,
     price_save,
 )
-from mesoclinic.booking.models import AppointmentKind
-from mesoclinic.booking.selectors import access_appointment
+from mesoclinic.booking.selectors import access_appointment, appointment_types
 from mesoclinic.catalog.selectors import indications
 from mesoclinic.core import moments
 from mesoclinic.core.context import Actor
+from mesoclinic.core.countries import country_rules
 from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
@@ -296,8 +295,7 @@ def provider_notify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _price_form(request: HttpRequest) -> dict[str, Any]:
-    return _post(request, "kind", "name", "indication", "appointment_kind", "sessions",
-                 "price", "vat_rate")
+    return _post(request, "kind", "name", "indication", "sessions", "price", "vat_rate")
 
 
 @staff_view()
@@ -318,7 +316,7 @@ def prices(request: HttpRequest, actor: Actor) -> HttpResponse:
         "prices": price_list(clinic=actor.clinic), "owner": owner,
         "currency": billing_policy(actor.clinic).currency,
         "kinds": PriceKind.choices, "indications": indications(),
-        "appointment_kinds": AppointmentKind.choices,
+        "appointment_types": appointment_types(clinic=actor.clinic),
         "rates": sorted(set(rules.rates.values()), reverse=True),
         "standard_rate": rules.standard_rate})
 
@@ -344,5 +342,4 @@ def policy(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "billing/policy.html", {
         "policy": billing_policy(actor.clinic), "terminations": Termination.choices,
         "providers": [(p.code, p.label) for p in PROVIDERS.values()],
-        "fee_kinds": FeeKind.choices,
         "back": reverse("clinic_settings")})

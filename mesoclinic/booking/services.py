@@ -52,6 +52,7 @@ from mesoclinic.consultation.models import IntakeSubmission
 from mesoclinic.core import clock, moments, rows
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.context import Actor
+from mesoclinic.core.countries import currency_of
 from mesoclinic.core.errors import Conflict, InvalidInput, MesoclinicError, RowId
 from mesoclinic.core.languages import patient_language
 from mesoclinic.core.links import derived_key, key_hash
@@ -268,7 +269,7 @@ def appointment_types_open(*, clinic: Clinic) -> None:
     AppointmentType.objects.bulk_create(
         [AppointmentType(clinic=clinic, kind=kind, name=str(name), duration_minutes=duration,
                          buffer_minutes=buffer,
-                         currency="GBP" if clinic.country == "GB" else "EUR")
+                         currency=currency_of(clinic.country))
          for kind, name, duration, buffer in DEFAULT_TYPES], ignore_conflicts=True)
 
 

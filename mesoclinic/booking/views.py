@@ -246,8 +246,7 @@ def book(request: HttpRequest, clinic: Clinic) -> HttpResponse:
                 errors = {error.field or "form": [error.message]}
     return render(request, "booking/book.html", {
         "clinic": clinic, "member": member, "type": appointment_type, "starts_at": starts_at,
-        "terms": booking_terms(clinic=clinic, appointment_type_id=appointment_type.pk,
-                               type_price=appointment_type.price),
+        "terms": booking_terms(clinic=clinic, price=appointment_type.price),
         "values": request.POST, "errors": errors, "refused": refused,
         "ends_at": starts_at + timedelta(minutes=appointment_type.duration_minutes),
         # Back to the times the patient was looking at: this clinic's page only.

@@ -168,13 +168,13 @@ def _seed_billing(clinic: Clinic, owner: User) -> None:
     course a package sold for it, paid in part."""
     from mesoclinic.billing.models import Invoice
     from mesoclinic.billing.schemas import PackageSaleIn, PaymentIn, PolicyIn, PriceIn
-    from mesoclinic.billing.selectors import country_rules
     from mesoclinic.billing.services import (
         billing_policy_set,
         package_sell,
         payment_record,
         price_save,
     )
+    from mesoclinic.core.countries import country_rules
     from mesoclinic.courses.models import TreatmentPlan
 
     actor = Actor(user=owner, membership=Membership.objects.get(clinic=clinic, user=owner),
@@ -187,20 +187,19 @@ def _seed_billing(clinic: Clinic, owner: User) -> None:
         deposit_percent=Decimal("30"), late_cancel_fee=Decimal("30"),
         no_show_fee=Decimal("50"), termination="refund"))
     rate = country_rules(clinic.country).standard_rate
-    prices = [("appointment", "Consultation", "", "consultation", 1, "60"),
-              ("treatment", "Cellulite session" if not french else "Séance cellulite",
-               "cellulite", "", 1, "150"),
+    prices = [("treatment", "Cellulite session" if not french else "Séance cellulite",
+               "cellulite", 1, "150"),
               ("treatment", "Facial session" if not french else "Séance visage",
-               "facial-rejuvenation", "", 1, "180"),
+               "facial-rejuvenation", 1, "180"),
               ("package", "Facial course, 6 sessions" if not french
-               else "Cure visage, 6 séances", "facial-rejuvenation", "", 6, "960"),
+               else "Cure visage, 6 séances", "facial-rejuvenation", 6, "960"),
               ("package", "Cellulite course, 10 sessions" if not french
-               else "Cure cellulite, 10 séances", "cellulite", "", 10, "1350")]
+               else "Cure cellulite, 10 séances", "cellulite", 10, "1350")]
     items = {}
-    for kind, name, indication, appointment_kind, sessions, price in prices:
+    for kind, name, indication, sessions, price in prices:
         items[name] = price_save(actor=actor, data=PriceIn(
-            kind=kind, name=name, indication=indication, appointment_kind=appointment_kind,
-            sessions=sessions, price=Decimal(price), vat_rate=rate))
+            kind=kind, name=name, indication=indication, sessions=sessions,
+            price=Decimal(price), vat_rate=rate))
     packages = {item.indication.code: item for item in items.values()
                 if item.kind == "package"}
     for plan in (TreatmentPlan.objects.filter(clinic=clinic).select_related(

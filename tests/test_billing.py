@@ -327,7 +327,7 @@ class FakeCardProvider:
     def start(self, request):
         from mesoclinic.billing.providers import PaymentStart
 
-        return PaymentStart(next="redirect", provider_reference=f"ch_{request.reference}",
+        return PaymentStart(provider_reference=f"ch_{request.reference}",
                             redirect_url=f"https://pay.example.test/{request.reference}")
 
     def confirmation(self, *, body, headers):

@@ -39,7 +39,13 @@ from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
-from mesoclinic.core.web import parse_form, parse_local_datetime, public_link_page, staff_view
+from mesoclinic.core.web import (
+    parse_form,
+    parse_local_datetime,
+    pdf_response,
+    public_link_page,
+    staff_view,
+)
 from mesoclinic.courses.selectors import access_session, sessions_given
 from mesoclinic.patients.selectors import access_patient, open_data_requests
 
@@ -56,9 +62,7 @@ def session_aftercare(request: HttpRequest, actor: Actor, session_id: int) -> Ht
 @staff_view(roles=CLINICAL_ROLES)
 def session_aftercare_pdf(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor=actor, session_id=session_id)
-    response = HttpResponse(aftercare_pdf(session=session), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="aftercare-{session.pk}.pdf"'
-    return response
+    return pdf_response(aftercare_pdf(session=session), filename=f"aftercare-{session.pk}.pdf")
 
 
 @staff_view(roles=[Role.OWNER])

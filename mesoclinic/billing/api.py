@@ -47,7 +47,7 @@ from mesoclinic.booking.selectors import access_appointment
 from mesoclinic.core import moments
 from mesoclinic.core.api import ERRORS, ErrorOut, api_actor
 from mesoclinic.core.errors import RowId
-from mesoclinic.core.web import FIRST_DAY, LAST_DAY
+from mesoclinic.core.web import FIRST_DAY, LAST_DAY, pdf_response
 from mesoclinic.patients.selectors import access_patient
 
 router = Router(tags=["billing"])
@@ -167,9 +167,8 @@ PDF_ANSWER = {"responses": {"200": {"description": "The invoice as a PDF, in the
 def get_invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(actor=api_actor(request), invoice_id=invoice_id,
                              audit_action="invoice.pdf")
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-    return response
+    return pdf_response(invoice_pdf(invoice), filename=f"{invoice.number}.pdf",
+                        inline=True)
 
 
 @router.post("/patients/{int:patient_id}/invoices", response={201: InvoiceStateOut, **ERRORS},

@@ -23,12 +23,6 @@ def to_minor(amount: Decimal | int | str) -> Decimal:
     return Decimal(amount).quantize(MINOR_UNIT, rounding=ROUND_HALF_UP)
 
 
-def is_exact(amount: Decimal) -> bool:
-    """Whether the amount is already a whole number of minor units (a price or a payment
-    someone typed: never rounded silently)."""
-    return amount == amount.quantize(MINOR_UNIT)
-
-
 @dataclass(frozen=True, slots=True)
 class Amounts:
     net: Decimal
@@ -92,7 +86,3 @@ def unused_share(*, price: Decimal, sessions: int, used: int) -> Decimal:
     if sessions <= 0 or used >= sessions:
         return ZERO
     return to_minor(price * (sessions - max(used, 0)) / sessions)
-
-
-def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
-    return to_minor(amount * percent / HUNDRED)

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Protocol
 
 from django.utils.translation import gettext_lazy
-
-Next = Literal["at_clinic", "redirect"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +30,8 @@ class DepositRequest:
 
 @dataclass(frozen=True, slots=True)
 class PaymentStart:
-    next: Next
-    provider_reference: str = ""
-    redirect_url: str = ""
+    provider_reference: str
+    redirect_url: str = ""  # the provider's page where the patient pays; blank: at the clinic
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +61,7 @@ class PayAtClinic:
     label = gettext_lazy("Pay at the clinic")
 
     def start(self, request: DepositRequest) -> PaymentStart:
-        return PaymentStart(next="at_clinic", provider_reference=request.reference)
+        return PaymentStart(provider_reference=request.reference)
 
     def confirmation(self, *, body: bytes, headers: Mapping[str, str]
                      ) -> Confirmation | None:

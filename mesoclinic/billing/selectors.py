@@ -10,7 +10,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -256,13 +267,14 @@ def plan_credits(*, plan_ids: list[int]) -> dict[int, PlanCredits]:
 
 def active_package_for(*, patient_id: int, plan_id: int, indication_id: int
                        ) -> Package | None:
-    """The package a completed session draws on: one sold for its plan first, else one
-    sold for its indication or for any treatment; the oldest first."""
-    rows = Package.objects.filter(patient_id=patient_id, status=PackageStatus.ACTIVE)
-    return (rows.filter(plan_id=plan_id).order_by("sold_at", "id").first()
-            or rows.filter(plan__isnull=True).filter(
+    """The package a completed session draws on, in one statement: one sold for its plan
+    first, else one sold for its indication or for any treatment; the oldest first."""
+    return (Package.objects.filter(patient_id=patient_id, status=PackageStatus.ACTIVE)
+            .filter(Q(plan_id=plan_id) | Q(plan__isnull=True) & (
                 Q(price_item__indication_id=indication_id)
-                | Q(price_item__indication__isnull=True)).order_by("sold_at", "id").first())
+                | Q(price_item__indication__isnull=True)))
+            .order_by(Case(When(plan_id=plan_id, then=0), default=1), "sold_at", "id")
+            .first())
 
 
 # Loaders -------------------------------------------------------------------------------
@@ -288,17 +300,8 @@ def access_fee(*, actor: Actor, fee_id: int) -> Fee:
                       missing=_("No such fee."))
 
 
-def access_deposit(*, actor: Actor, deposit_id: int) -> Deposit:
-    return clinic_row(Deposit.objects.select_related("patient"), actor=actor,
-                      pk=deposit_id, missing=_("No such deposit."))
-
-
 def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
     return list(invoice.lines.select_related("practitioner", "indication"))
-
-
-def appointment_deposit(appointment_id: int) -> Deposit | None:
-    return Deposit.objects.filter(appointment_id=appointment_id).first()
 
 
 # The day, the month, the accountant -----------------------------------------------------

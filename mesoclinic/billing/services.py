@@ -449,9 +449,9 @@ def package_credit_use(*, session: Session, actor: Actor | None = None) -> Credi
     (run inside the session's completion: courses.signals)."""
     if session.status != SessionStatus.COMPLETED:
         return None
-    plan = TreatmentPlan.objects.only("indication_id").get(pk=session.plan_id)
+    # The plan is the one courses locked and loaded to complete the session.
     found = active_package_for(patient_id=session.patient_id, plan_id=session.plan_id,
-                               indication_id=plan.indication_id)
+                               indication_id=session.plan.indication_id)
     if found is None:
         return None
     # Locked: two sessions completed at once never take the same last credit.

@@ -68,7 +68,7 @@ from mesoclinic.core.csv_export import csv_response
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import MONEY_ROLES, handles_money, manages_clinic
-from mesoclinic.core.web import parse_date, parse_form, staff_view
+from mesoclinic.core.web import parse_date, parse_form, pdf_response, staff_view
 from mesoclinic.courses.selectors import patient_plans
 from mesoclinic.patients.selectors import access_patient
 
@@ -210,9 +210,8 @@ def invoice_detail(request: HttpRequest, actor: Actor, invoice_id: int) -> HttpR
 @staff_view(MONEY_ROLES)
 def invoice_download(request: HttpRequest, actor: Actor, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(actor=actor, invoice_id=invoice_id, audit_action="invoice.pdf")
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-    return response
+    return pdf_response(invoice_pdf(invoice), filename=f"{invoice.number}.pdf",
+                        inline=True)
 
 
 @staff_view(MONEY_ROLES)

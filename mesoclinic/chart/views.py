@@ -18,7 +18,7 @@ from mesoclinic.consultation.services import photo_add
 from mesoclinic.core.context import Actor
 from mesoclinic.core.errors import MesoclinicError
 from mesoclinic.core.roles import CLINICAL_ROLES
-from mesoclinic.core.web import staff_view
+from mesoclinic.core.web import pdf_response, staff_view
 from mesoclinic.fhir.selectors import patient_everything
 from mesoclinic.fhir.views import everything_bundle
 from mesoclinic.patients.selectors import access_patient
@@ -61,10 +61,8 @@ def timeline(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespons
 @staff_view(roles=CLINICAL_ROLES)
 def summary_pdf(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action="patient.export")
-    response = HttpResponse(treatment_summary_pdf(patient=patient),
-                            content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
-    return response
+    return pdf_response(treatment_summary_pdf(patient=patient),
+                        filename=f"summary-{patient.pk}.pdf")
 
 
 @staff_view(roles=CLINICAL_ROLES)

@@ -64,6 +64,7 @@ from mesoclinic.core.web import (
     parse_form,
     parse_int,
     parse_local_datetime,
+    pdf_response,
     public_link_page,
     qr_code_data_uri,
     render_error,
@@ -256,10 +257,8 @@ def consent_download(request: HttpRequest, actor: Actor, patient_id: int,
     patient = access_patient(actor=actor, patient_id=patient_id, audit_action=None)
     consent = access_consent(actor=actor, patient=patient, consent_id=consent_id,
                              exported=True)
-    response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="consent-{consent.kind}-{patient.pk}-{consent.pk}.pdf"')
-    return response
+    return pdf_response(consent_pdf(consent),
+                        filename=f"consent-{consent.kind}-{patient.pk}-{consent.pk}.pdf")
 
 
 @staff_view()

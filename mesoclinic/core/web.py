@@ -116,6 +116,15 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     return redirect("two_factor_setup")
 
 
+def pdf_response(document: bytes, *, filename: str, inline: bool = False) -> HttpResponse:
+    """A PDF answer: downloaded under ``filename``, or with ``inline`` opened in the
+    browser (an invoice to print)."""
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = \
+        f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
 def render_error(request: HttpRequest, error: MesoclinicError) -> HttpResponse:
     template = {404: "errors/404.html", 403: "errors/403.html"}.get(error.status,
                                                                     "errors/400.html")

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
 
 from mesoclinic.aftercare.models import AdverseEvent, CheckIn
-from mesoclinic.billing.models import Fee, Invoice, Package, Payment
+from mesoclinic.billing.models import Fee, Invoice, Payment
 from mesoclinic.billing.pdf import invoice_pdf
-from mesoclinic.billing.selectors import billing_policy, patient_balance
+from mesoclinic.billing.selectors import billing_policy, patient_statement
 from mesoclinic.booking.models import Appointment
 from mesoclinic.chart.pdf import treatment_summary_pdf
 from mesoclinic.consultation.models import AllergyTest, Consent, IntakeSubmission, Photo
@@ -129,28 +128,26 @@ def patient_document(patient: Patient, photo_files: dict[int, str],
 
 def _billing(patient: Patient, invoice_files: dict[int, str],
              when: Callable[[Any], str | None]) -> dict[str, Any]:
-    invoices = [i for i in Invoice.objects.filter(patient=patient)
-                .select_related("corrects").order_by("issued_at", "id")]
-    payments = list(Payment.objects.filter(patient=patient).select_related("invoice")
-                    .order_by("at", "id"))
-    fees = list(Fee.objects.filter(patient=patient).order_by("created_at", "id"))
+    statement = patient_statement(patient=patient)
+    payments = Payment.objects.filter(patient=patient).select_related("invoice")
     return {
         "currency": billing_policy(patient.clinic).currency,
-        "balance": str(patient_balance(patient_id=patient.pk, clinic_id=patient.clinic_id)),
+        "balance": str(statement.balance if statement else Decimal("0.00")),
+        # Oldest first, as the rest of the record.
         "invoices": [{"number": i.number, "kind": i.kind, "issued_at": when(i.issued_at),
                       "corrects": i.corrects.number if i.corrects_id else None,
                       "net": str(i.net), "vat": str(i.vat), "total": str(i.total),
-                      "file": invoice_files[i.pk]} for i in invoices],
+                      "file": invoice_files[i.pk]}
+                     for i in reversed(statement.invoices if statement else [])],
         "payments": [{"at": when(p.at), "method": p.method, "amount": str(p.amount),
                       "invoice": p.invoice.number if p.invoice_id else None}
-                     for p in payments],
+                     for p in payments.order_by("at", "id")],
         "packages": [{"name": k.name, "sessions": k.sessions, "used": k.used,
                       "price": str(k.price), "status": k.status, "sold_at": when(k.sold_at)}
-                     for k in Package.objects.filter(patient=patient)
-                     .annotate(used=Count("uses")).order_by("sold_at", "id")],
+                     for k in reversed(statement.packages if statement else [])],
         "fees": [{"kind": f.kind, "amount": str(f.amount), "charged_at": when(f.created_at),
                   "waived_at": when(f.waived_at), "waive_reason": f.waive_reason}
-                 for f in fees],
+                 for f in Fee.objects.filter(patient=patient).order_by("created_at", "id")],
     }
 
 

@@ -29,7 +29,7 @@ from mesoclinic.core.context import Actor, client_ip
 from mesoclinic.core.errors import InvalidInput, MesoclinicError, NotFound
 from mesoclinic.core.models import Role
 from mesoclinic.core.roles import CLINICAL_ROLES
-from mesoclinic.core.web import staff_view
+from mesoclinic.core.web import pdf_response, staff_view
 from mesoclinic.patients.selectors import (
     access_data_request,
     access_patient,
@@ -180,9 +180,7 @@ def consent_document(request: HttpRequest, email: str, patient_id: int, consent_
                      ) -> HttpResponse:
     patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
     consent = own_consent(patient=patient, consent_id=consent_id, ip=client_ip(request))
-    response = HttpResponse(consent_pdf(consent), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}.pdf"'
-    return response
+    return pdf_response(consent_pdf(consent), filename=f"consent-{consent.pk}.pdf")
 
 
 @patient_page
@@ -190,19 +188,15 @@ def invoice_document(request: HttpRequest, email: str, patient_id: int, invoice_
                      ) -> HttpResponse:
     patient = access_own_patient(email=email, patient_id=patient_id, audit_action=None)
     invoice = own_invoice(patient=patient, invoice_id=invoice_id, ip=client_ip(request))
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    return response
+    return pdf_response(invoice_pdf(invoice), filename=f"{invoice.number}.pdf")
 
 
 @patient_page
 def summary_document(request: HttpRequest, email: str, patient_id: int) -> HttpResponse:
     patient = access_own_patient(email=email, patient_id=patient_id,
                                  audit_action="patient.export", ip=client_ip(request))
-    response = HttpResponse(treatment_summary_pdf(patient=patient),
-                            content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="summary-{patient.pk}.pdf"'
-    return response
+    return pdf_response(treatment_summary_pdf(patient=patient),
+                        filename=f"summary-{patient.pk}.pdf")
 
 
 @patient_page

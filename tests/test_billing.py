@@ -449,3 +449,30 @@ def test_each_later_instalment_is_reminded_three_days_before_unless_paid(persona
     assert not instalment_reminder_send(instalment_id=second.pk)  # paid since
     package_end(actor=desk, package=package, data=PackageEndIn(reason="Stopped"))
     assert not instalment_reminder_send(instalment_id=third.pk)  # the package ended
+
+
+def test_a_package_ended_after_a_discount_credits_its_unused_share_of_the_corrected_price(
+        personas, course, clock):
+    desk = actor_for(personas.reception)
+    item = make_price(clinic=personas.clinic, price="600", sessions=6)
+    package = package_sell(actor=desk, patient=course["patient"],
+                           data=PackageSaleIn(price=item.pk, plan=course["plan"].pk))
+    invoice = Invoice.objects.get(package=package)
+    credit_note_issue(actor=desk, invoice=invoice,
+                      data=CreditNoteIn(reason="Loyalty discount", amount="50"))
+    complete_next_session(plan=course["plan"], member=personas.practitioner, clock=clock)
+    package_end(actor=desk, package=package, data=PackageEndIn(reason="Moving away"))
+    # Five unused sessions of the price as corrected, 550.00: 458.33.
+    assert sorted(Invoice.objects.filter(corrects=invoice).values_list("total", flat=True)) \
+        == [Decimal("-458.33"), Decimal("-50.00")]
+    package = package_sell(actor=desk, patient=course["patient"],
+                           data=PackageSaleIn(price=item.pk))
+    second = Invoice.objects.get(package=package)
+    credit_note_issue(actor=desk, invoice=second,
+                      data=CreditNoteIn(reason="Agreed price", amount="580"))
+    package_end(actor=desk, package=package, data=PackageEndIn(reason="Changed her mind"))
+    # Six unused sessions of the price as corrected, 20.00: all of it.
+    assert sorted(Invoice.objects.filter(corrects=second).values_list("total", flat=True)) \
+        == [Decimal("-580.00"), Decimal("-20.00")]
+    assert patient_balance(patient_id=course["patient"].pk,
+                           clinic_id=personas.clinic.pk) == Decimal("91.67")

@@ -1,6 +1,7 @@
 """Exact statements for billing's pages and operations: a change that adds a query to any
-of them shows here. Each is measured twice, with one round of billing and with five, so
-that none grows with the patient's history or the day's payments."""
+of them shows here (each page and each operation of the API). Each is measured twice,
+with one round of billing and with five, so that none grows with the patient's history or
+the day's payments."""
 
 import json
 
@@ -11,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from mesoclinic.billing.models import Invoice
 from mesoclinic.billing.schemas import PackageSaleIn, PaymentIn
 from mesoclinic.billing.services import package_sell, payment_record
-from tests.factories import actor_for, make_patient, make_price
+from tests.factories import (
+    actor_for,
+    book_for,
+    make_patient,
+    make_price,
+    open_clinic_for_booking,
+    set_billing_policy,
+)
 
 pytestmark = pytest.mark.usefixtures("database_tasks")
 
@@ -21,24 +29,35 @@ pytestmark = pytest.mark.usefixtures("database_tasks")
 # definition of a balance: billing.selectors.patient_balance).
 EXPECTED = {
     "account page": 18, "cash-up page": 13, "invoice page": 13, "revenue page": 8,
+    "prices page": 10, "ledger CSV": 10, "policy page (owner)": 8,
     "account (API)": 11, "issue an invoice (API)": 13, "record a payment (API)": 10,
-    "sell a package (API)": 13,
+    "sell a package (API)": 13, "cash-up (API)": 8, "invoices (API)": 3,
+    "invoice (API)": 6, "credit note (API)": 17, "waive a fee (API)": 8,
+    "end a package (API)": 29,
 }
 
 
 def _history(personas, patient, rounds):
+    """``rounds`` packages sold and paid in part, and as many no-show fees."""
+    from mesoclinic.billing.services import fee_charge
+
     desk = actor_for(personas.reception)
     item = make_price(clinic=personas.clinic, price="600", sessions=6)
-    for _ in range(rounds):
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    set_billing_policy(clinic=personas.clinic, no_show_fee="40")
+    for index in range(rounds):
         package = package_sell(actor=desk, patient=patient,
                                data=PackageSaleIn(price=item.pk, instalments=3))
         invoice = Invoice.objects.get(package=package)
         payment_record(actor=desk, patient=patient, data=PaymentIn(
             amount="100", method="cash", invoice=invoice.pk))
-    return invoice
+        fee = fee_charge(appointment=book_for(patient=patient, member=personas.practitioner,
+                                              index=index), kind="no_show")
+    return invoice, package, fee
 
 
-def _costs(client, personas, api_headers, patient, invoice) -> dict[str, int]:
+def _costs(client, client_as, personas, api_headers, patient, invoice, package, fee
+           ) -> dict[str, int]:
     headers = api_headers(personas.reception)
     client.get("/")  # a session's first page also looks up the user's second factor
     item = make_price(clinic=personas.clinic, price="300", sessions=3)
@@ -61,9 +80,24 @@ def _costs(client, personas, api_headers, patient, invoice) -> dict[str, int]:
             "amount": "5", "method": "card", "invoice": invoice.pk}),
         "sell a package (API)": lambda: post(f"/api/v1/patients/{patient.pk}/packages",
                                              {"price": item.pk}),
+        "prices page": lambda: client.get("/billing/prices/"),
+        "ledger CSV": lambda: client.get("/billing/ledger.csv"),
+        "cash-up (API)": lambda: client.get("/api/v1/cash-up", **headers),
+        "invoices (API)": lambda: client.get(f"/api/v1/invoices?patient={patient.pk}",
+                                             **headers),
+        "invoice (API)": lambda: client.get(f"/api/v1/invoices/{invoice.pk}", **headers),
+        "credit note (API)": lambda: post(f"/api/v1/invoices/{invoice.pk}/credit-note",
+                                          {"reason": "Discount", "amount": "10"}),
+        "waive a fee (API)": lambda: post(f"/api/v1/fees/{fee.pk}/waive",
+                                          {"reason": "Called ahead"}),
+        "end a package (API)": lambda: post(f"/api/v1/packages/{package.pk}/end",
+                                            {"reason": "Moving away"}),
+        "policy page (owner)": lambda: client.get("/billing/policy/"),
     }
     costs = {}
     for name, call in calls.items():
+        if name == "policy page (owner)":
+            client_as(personas.owner).get("/")  # the owner's first page: the second factor
         with CaptureQueriesContext(connection) as queries:
             response = call()
         assert response.status_code in (200, 201), (name, response.content[:300])
@@ -74,6 +108,7 @@ def _costs(client, personas, api_headers, patient, invoice) -> dict[str, int]:
 @pytest.mark.parametrize("rounds", [1, 5])
 def test_statements_per_billing_page_and_operation(client_as, personas, api_headers, rounds):
     patient = make_patient(clinic=personas.clinic)
-    invoice = _history(personas, patient, rounds)
+    invoice, package, fee = _history(personas, patient, rounds)
     client = client_as(personas.reception)
-    assert _costs(client, personas, api_headers, patient, invoice) == EXPECTED
+    assert _costs(client, client_as, personas, api_headers, patient, invoice, package,
+                  fee) == EXPECTED

@@ -4,6 +4,7 @@ and leaves nothing behind."""
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -199,3 +200,17 @@ def test_the_booking_form_shows_the_deposit_and_the_fees_before_the_patient_comm
     assert "£20.00" in page and "paid at the clinic when you arrive" in page
     assert "A later cancellation costs £25.00." in page
     assert "Missing the appointment without cancelling costs £40.00." in page
+
+
+def test_the_desk_sees_the_deposit_due_of_a_patient_who_booked_online(
+        client, client_as, personas, catalogue, clock):
+    from tests.factories import open_clinic_for_booking
+    from tests.test_booking import book_online, next_free
+
+    open_clinic_for_booking(personas.clinic, personas.practitioner)
+    set_billing_policy(clinic=personas.clinic, deposit_amount="20")
+    [slot, *_rest], _type = next_free(personas, days=2)
+    book_online(client, personas, slot.starts_at)
+    clock.current = slot.starts_at - timedelta(minutes=30)  # the appointment's day
+    page = client_as(personas.reception).get("/desk/").content.decode()
+    assert "deposit due: £20.00" in page

@@ -29,6 +29,7 @@ from mesoclinic.billing.models import (
     BillingPolicy,
     CreditUse,
     Deposit,
+    DepositStatus,
     Fee,
     Instalment,
     Invoice,
@@ -555,3 +556,10 @@ def clinic_invoices(*, actor: Actor, patient_id: int | None = None, limit: int =
     found = list(rows.order_by("-issued_at", "-id")[:limit])
     audit_listing(actor=actor, action="invoice.list", patient_ids=[i.patient_id for i in found])
     return found
+
+
+def deposits_due(*, appointment_ids: list[int]) -> dict[int, Deposit]:
+    """The deposits still due on these appointments, in one statement: for the desk, where
+    a deposit paid at the clinic is taken."""
+    return {d.appointment_id: d for d in Deposit.objects.filter(
+        appointment_id__in=appointment_ids, status=DepositStatus.DUE)}

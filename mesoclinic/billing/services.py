@@ -167,15 +167,15 @@ class Line:
     quantity: int
     unit_price: Decimal
     vat_rate: Decimal
-    price_item: PriceItem | None = None
+    price_item_id: int | None = None
     practitioner_id: int | None = None
     indication_id: int | None = None
 
 
 def _issue(*, actor: Actor, patient: Patient, lines: list[Line], source: str,
            kind: str = InvoiceKind.INVOICE, corrects: Invoice | None = None,
-           appointment: Appointment | None = None, session: Session | None = None,
-           package: Package | None = None, reason: str = "") -> Invoice:
+           appointment_id: int | None = None, session_id: int | None = None,
+           package_id: int | None = None, reason: str = "") -> Invoice:
     require_money_handler(actor.role)
     clinic = actor.clinic
     policy = billing_policy(clinic)
@@ -189,8 +189,9 @@ def _issue(*, actor: Actor, patient: Patient, lines: list[Line], source: str,
         clinic=clinic, patient=patient, kind=kind, year=year, sequence=sequence,
         number=f"{policy.invoice_prefix}{year}-{sequence:05d}", issued_at=now,
         issued_by=actor.user, currency=policy.currency, net=totals.net, vat=totals.vat,
-        total=totals.total, source=source, corrects=corrects, appointment=appointment,
-        session=session, package=package, language=patient_language(patient, clinic),
+        total=totals.total, source=source, corrects=corrects, appointment_id=appointment_id,
+        session_id=session_id, package_id=package_id,
+        language=patient_language(patient, clinic),
         buyer={"name": patient.full_name, "address": patient.address, "email": patient.email},
         seller={"name": clinic.name, "address": clinic.address, "city": clinic.city,
                 "phone": clinic.phone, "legal_name": policy.legal_name,
@@ -200,7 +201,7 @@ def _issue(*, actor: Actor, patient: Patient, lines: list[Line], source: str,
         InvoiceLine(invoice=invoice, position=n, description=line.description[:200],
                     quantity=line.quantity, unit_price=line.unit_price,
                     vat_rate=line.vat_rate, net=a.net, vat=a.vat, total=a.total,
-                    price_item=line.price_item, practitioner_id=line.practitioner_id,
+                    price_item_id=line.price_item_id, practitioner_id=line.practitioner_id,
                     indication_id=line.indication_id)
         for n, (line, a) in enumerate(zip(lines, amounts, strict=True), 1)])
     audit_record(actor=actor, action="credit_note.issue" if corrects else "invoice.issue",
@@ -261,7 +262,8 @@ def invoice_issue_for_care(*, actor: Actor, appointment: Appointment | None = No
     day = moments.day_text(moments.local_day(when, actor.clinic))
     if item is not None:
         line = Line(description=f"{item.name} — {day}", quantity=1, unit_price=item.price,
-                    vat_rate=item.vat_rate, price_item=item, practitioner_id=practitioner_id,
+                    vat_rate=item.vat_rate, price_item_id=item.pk,
+                    practitioner_id=practitioner_id,
                     indication_id=indication_id or item.indication_id)
     elif appointment is not None and appointment.type.price:
         line = Line(description=f"{appointment.type.name} — {day}", quantity=1,
@@ -273,7 +275,8 @@ def invoice_issue_for_care(*, actor: Actor, appointment: Appointment | None = No
                            field="price")
     return _issue(actor=actor, patient=patient, lines=[line],
                   source=InvoiceSource.SESSION if session else InvoiceSource.APPOINTMENT,
-                  appointment=appointment, session=session)
+                  appointment_id=appointment.pk if appointment else None,
+                  session_id=session.pk if session else None)
 
 
 @transaction.atomic
@@ -281,8 +284,10 @@ def credit_note_issue(*, actor: Actor, invoice: Invoice, data: CreditNoteIn) -> 
     """Correct an issued invoice: a credit note of what is left to credit (or part of it),
     referring to it. The invoice itself never changes."""
     require_money_handler(actor.role)
-    # Locked: two corrections of one invoice never credit more than it was.
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    # Locked (the invoice's row alone): two corrections of one invoice never credit more
+    # than it was.
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
+        "patient__clinic").get(pk=invoice.pk)
     if invoice.corrects_id:
         raise InvalidInput(_("A credit note is not corrected: issue a new invoice."),
                            field="invoice")
@@ -298,7 +303,8 @@ def credit_note_issue(*, actor: Actor, invoice: Invoice, data: CreditNoteIn) -> 
     if amount == invoice.total:
         credit = [Line(description=line.description, quantity=-line.quantity,
                        unit_price=line.unit_price, vat_rate=line.vat_rate,
-                       price_item=line.price_item, practitioner_id=line.practitioner_id,
+                       price_item_id=line.price_item_id,
+                       practitioner_id=line.practitioner_id,
                        indication_id=line.indication_id) for line in lines]
     else:
         rates = {line.vat_rate for line in lines}
@@ -308,11 +314,12 @@ def credit_note_issue(*, actor: Actor, invoice: Invoice, data: CreditNoteIn) -> 
         first = lines[0]
         credit = [Line(description=_("Correction of %(number)s: %(reason)s") % {
             "number": invoice.number, "reason": data.reason}, quantity=-1,
-            unit_price=amount, vat_rate=first.vat_rate, price_item=first.price_item,
+            unit_price=amount, vat_rate=first.vat_rate, price_item_id=first.price_item_id,
             practitioner_id=first.practitioner_id, indication_id=first.indication_id)]
     return _issue(actor=actor, patient=invoice.patient, lines=credit, source=invoice.source,
-                  kind=InvoiceKind.CREDIT_NOTE, corrects=invoice, package=invoice.package,
-                  appointment=invoice.appointment, session=invoice.session,
+                  kind=InvoiceKind.CREDIT_NOTE, corrects=invoice,
+                  package_id=invoice.package_id, appointment_id=invoice.appointment_id,
+                  session_id=invoice.session_id,
                   reason=data.reason)
 
 
@@ -380,10 +387,10 @@ def package_sell(*, actor: Actor, patient: Patient, data: PackageSaleIn) -> Pack
                 money.split_in_instalments(item.price, data.instalments), strict=True), 1)])
         if patient.email:
             _queue_instalment_reminders(package, instalments)
-    _issue(actor=actor, patient=patient, source=InvoiceSource.PACKAGE, package=package,
+    _issue(actor=actor, patient=patient, source=InvoiceSource.PACKAGE, package_id=package.pk,
            lines=[Line(description=_("Course package: %(name)s") % {"name": item.name},
                        quantity=1, unit_price=item.price, vat_rate=item.vat_rate,
-                       price_item=item,
+                       price_item_id=item.pk,
                        indication_id=plan.indication_id if plan else item.indication_id)])
     audit_record(actor=actor, action="package.sell", object_type="package",
                  object_id=package.pk, patient_id=patient.pk,
@@ -479,13 +486,21 @@ def package_end(*, actor: Actor, package: Package, data: PackageEndIn) -> Packag
     credited on its invoice; under a refund policy what was paid beyond what is now owed
     is given back, else it stays on the patient's account as credit."""
     require_money_handler(actor.role)
-    # Locked: a package ends once, and no session takes a credit meanwhile.
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    # Locked (the package's row alone): a package ends once, and no session takes a
+    # credit meanwhile.
+    package = Package.objects.select_for_update(of=("self",)).select_related(
+        "patient__clinic").get(pk=package.pk)
     if package.status != PackageStatus.ACTIVE:
         raise InvalidInput(_("Only an active package can be ended."), field="status")
     used = CreditUse.objects.filter(package=package).count()
-    unused = money.unused_share(price=package.price, sessions=package.sessions, used=used)
     invoice = Invoice.objects.filter(package=package, corrects__isnull=True).first()
+    charged = package.price
+    if invoice is not None:
+        # The price as corrected since (a discount's credit note): what is taken off
+        # already is not credited twice.
+        outstanding, paid = invoice_outstanding(invoice)
+        charged = min(charged, outstanding + paid)
+    unused = money.unused_share(price=charged, sessions=package.sessions, used=used)
     refunded = money.ZERO
     if invoice is not None and unused > 0:
         credit_note_issue(actor=actor, invoice=invoice, data=CreditNoteIn(

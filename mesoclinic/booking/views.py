@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mesoclinic.billing.selectors import booking_terms
+from mesoclinic.billing.selectors import booking_terms, deposits_due
 from mesoclinic.booking import gazetteer, grid
 from mesoclinic.booking.ics import feed_ics
 from mesoclinic.booking.models import (
@@ -553,6 +553,9 @@ def desk(request: HttpRequest, actor: Actor) -> HttpResponse:
     next steps of each (arrived, in treatment, completed, no-show)."""
     today = moments.today(actor.clinic)
     appointments = calendar(actor=actor, first=today, days=1)
+    deposits = deposits_due(appointment_ids=[a.pk for a in appointments])
+    for appointment in appointments:
+        appointment.deposit_due = deposits.get(appointment.pk)  # type: ignore[attr-defined]
     counts = {status: sum(1 for a in appointments if a.status == status)
               for status in AppointmentStatus.values}
     return render(request, "booking/desk.html", {
